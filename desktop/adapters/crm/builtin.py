@@ -1,0 +1,61 @@
+"""The built-in CRM: contacts, leads and jobs in the local database, for shops without a
+CRM (and the demo). Saving a lead here is delivery: it happens in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from desktop.adapters.crm.base import Crm
+from desktop.adapters.phone.base import ConnectionCheck
+from desktop.domain.contacts import Contact
+from desktop.domain.leads import DeliveryState, Lead
+
+
+class BuiltinCrm(Crm):
+    name = "builtin"
+    label = "Built-in CRM"
+
+    def __init__(self, uow_factory):
+        self._uow = uow_factory
+
+    def record_lead(self, uow, lead: Lead, now: datetime, actor: str) -> None:
+        contact = uow.contacts.by_phone(lead.phone)
+        if contact is None:
+            contact = Contact(name=lead.name, phone=lead.phone, email=lead.email,
+                              address=lead.service_address, created_at=now, updated_at=now,
+                              crm_provider=self.name, external_id=lead.idempotency_key)
+            uow.contacts.add(contact)
+            uow.flush()
+            contact.crm_id = str(contact.id)
+            uow.changelog.append(at=now, actor=actor, entity="contact", entity_id=contact.id,
+                                 action="created", after={"name": contact.name,
+                                 "phone": contact.phone, "email": contact.email,
+                                 "address": contact.address},
+                                 reason=f"from lead {lead.id}")
+        lead.contact_id = contact.id
+        lead.crm_provider, lead.crm_id = self.name, str(contact.id)
+        lead.delivery_state, lead.delivered_at = DeliveryState.DELIVERED, now
+        uow.changelog.append(at=now, actor=actor, entity="lead", entity_id=lead.id,
+                             action="delivered", after={"crm": self.name, "crm_id": lead.crm_id},
+                             reason="saved to the built-in CRM")
+
+    def test_connection(self) -> ConnectionCheck:
+        with self._uow() as uow:
+            count = uow.contacts.count()
+        return ConnectionCheck(True, f"Built-in CRM holds {count} contact(s).")
+
+    def add_contact(self, name: str, phone: str | None, now: datetime, actor: str,
+                    email: str | None = None, address: str | None = None,
+                    created_at: datetime | None = None) -> Contact:
+        """Add one customer (demo data, and the CSV import to come)."""
+        with self._uow(write=True) as uow:
+            contact = Contact(name=name, phone=phone, email=email, address=address,
+                              created_at=created_at or now, updated_at=now,
+                              crm_provider=self.name)
+            uow.contacts.add(contact)
+            uow.flush()
+            contact.crm_id = str(contact.id)
+            uow.changelog.append(at=now, actor=actor, entity="contact", entity_id=contact.id,
+                                 action="created", after={"name": name, "phone": phone})
+            uow.commit()
+            return contact

@@ -1,0 +1,32 @@
+"""Map the domain dataclasses onto the tables, once per process."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import registry
+
+from desktop.adapters.db import tables
+from desktop.domain.calls import Call
+from desktop.domain.changelog import ChangeEntry
+from desktop.domain.contacts import Contact, Job
+from desktop.domain.health import ConnectorState
+from desktop.domain.leads import Lead
+from desktop.domain.outbox import OutboxMessage
+from desktop.domain.queue import QueueItem
+
+mapper_registry = registry(metadata=tables.metadata)
+_mapped = False
+
+
+def start_mappers() -> None:
+    global _mapped
+    if _mapped:
+        return
+    mapper_registry.map_imperatively(Call, tables.calls)
+    mapper_registry.map_imperatively(QueueItem, tables.queue_items)
+    mapper_registry.map_imperatively(Lead, tables.leads)
+    mapper_registry.map_imperatively(Contact, tables.contacts)
+    mapper_registry.map_imperatively(Job, tables.jobs)
+    mapper_registry.map_imperatively(ChangeEntry, tables.change_log)
+    mapper_registry.map_imperatively(OutboxMessage, tables.outbox)
+    mapper_registry.map_imperatively(ConnectorState, tables.connector_state)
+    _mapped = True

@@ -1,0 +1,189 @@
+"""Repositories: the queries the services need, one small class per aggregate."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desktop.adapters.db import tables
+from desktop.domain.calls import Call
+from desktop.domain.changelog import GENESIS, ChangeEntry, jsonable
+from desktop.domain.contacts import Contact, Job
+from desktop.domain.health import ConnectorState
+from desktop.domain.leads import Lead
+from desktop.domain.outbox import OutboxMessage
+from desktop.domain.queue import ItemState, QueueItem
+
+
+class _Repo:
+    model: type
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, obj) -> None:
+        self.session.add(obj)
+
+    def get(self, ident: int):
+        return self.session.get(self.model, ident)
+
+
+class CallRepository(_Repo):
+    model = Call
+
+    def by_provider_id(self, provider: str, provider_call_id: str) -> Call | None:
+        return self.session.scalars(select(Call).filter_by(
+            provider=provider, provider_call_id=provider_call_id)).one_or_none()
+
+    def for_item(self, item_id: int) -> list[Call]:
+        return list(self.session.scalars(
+            select(Call).filter_by(queue_item_id=item_id).order_by(Call.started_at.desc())))
+
+    def inbound_ids_by_item(self, item_ids: list[int]) -> dict[int, list[str]]:
+        """Provider ids of the inbound calls merged into each item, oldest first."""
+        found: dict[int, list[str]] = {i: [] for i in item_ids}
+        c = tables.calls.c
+        for start in range(0, len(item_ids), 500):  # stay under SQLite's variable limit
+            chunk = item_ids[start:start + 500]
+            rows = self.session.execute(
+                select(c.queue_item_id, c.provider_call_id)
+                .where(c.queue_item_id.in_(chunk), c.direction == "inbound")
+                .order_by(c.started_at))
+            for item_id, call_id in rows:
+                found[item_id].append(call_id)
+        return found
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(tables.calls))
+
+
+class QueueRepository(_Repo):
+    model = QueueItem
+
+    def open_for_phone(self, phone: str) -> QueueItem | None:
+        return self.session.scalars(
+            select(QueueItem).where(QueueItem.phone == phone, QueueItem.state != ItemState.DONE)
+            .order_by(QueueItem.id.desc()).limit(1)).one_or_none()
+
+    def board(self, done_since: datetime | None) -> list[QueueItem]:
+        """Every open item, plus the items resolved since `done_since` (the Done lane)."""
+        query = select(QueueItem).where(QueueItem.state != ItemState.DONE)
+        if done_since is not None:
+            query = select(QueueItem).where(
+                (QueueItem.state != ItemState.DONE) | (QueueItem.resolved_at >= done_since))
+        return list(self.session.scalars(query))
+
+    def open_items(self) -> list[QueueItem]:
+        return self.board(done_since=None)
+
+
+class LeadRepository(_Repo):
+    model = Lead
+
+    def all(self, limit: int | None = None) -> list[Lead]:
+        query = select(Lead).order_by(Lead.id.desc())
+        return list(self.session.scalars(query.limit(limit) if limit else query))
+
+
+class ContactRepository(_Repo):
+    model = Contact
+
+    def by_phone(self, phone: str) -> Contact | None:
+        return self.session.scalars(
+            select(Contact).filter_by(phone=phone).order_by(Contact.id).limit(1)).one_or_none()
+
+    def by_external_id(self, external_id: str) -> Contact | None:
+        return self.session.scalars(select(Contact).filter_by(external_id=external_id)).one_or_none()
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(tables.contacts))
+
+
+class JobRepository(_Repo):
+    model = Job
+
+
+class SettingsRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def all(self) -> dict:
+        rows = self.session.execute(select(tables.settings.c.key, tables.settings.c.value))
+        return {key: value for key, value in rows}
+
+    def put(self, key: str, value, now: datetime) -> None:
+        table = tables.settings
+        exists = self.session.execute(select(table.c.key).where(table.c.key == key)).first()
+        if exists:
+            self.session.execute(table.update().where(table.c.key == key)
+                                 .values(value=value, updated_at=now))
+        else:
+            self.session.execute(table.insert().values(key=key, value=value, updated_at=now))
+
+
+class ChangeLogRepository:
+    """Append-only: there is no update or delete here, on purpose."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._tip: tuple[int, str] | None = None
+
+    def append(self, *, at: datetime, actor: str, entity: str, entity_id, action: str,
+               before: dict | None = None, after: dict | None = None,
+               reason: str | None = None) -> ChangeEntry:
+        seq, prev_hash = self._next_link()
+        entry = ChangeEntry(seq=seq, at=at, actor=actor, entity=entity, entity_id=str(entity_id),
+                            action=action, before=jsonable(before), after=jsonable(after),
+                            reason=reason, prev_hash=prev_hash)
+        entry.seal()
+        self.session.add(entry)
+        self._tip = (entry.seq, entry.hash)
+        return entry
+
+    def _next_link(self) -> tuple[int, str]:
+        if self._tip is None:
+            last = self.session.execute(
+                select(tables.change_log.c.seq, tables.change_log.c.hash)
+                .order_by(tables.change_log.c.seq.desc()).limit(1)).first()
+            self._tip = (last.seq, last.hash) if last else (0, GENESIS)
+        seq, tip_hash = self._tip
+        return seq + 1, tip_hash
+
+    def entries(self, after_seq: int = 0, limit: int | None = None, newest_first=False):
+        order = ChangeEntry.seq.desc() if newest_first else ChangeEntry.seq
+        query = select(ChangeEntry).where(ChangeEntry.seq > after_seq).order_by(order)
+        return self.session.scalars(query.limit(limit) if limit else query)
+
+    def for_entity(self, entity: str, entity_id) -> list[ChangeEntry]:
+        return list(self.session.scalars(
+            select(ChangeEntry).filter_by(entity=entity, entity_id=str(entity_id))
+            .order_by(ChangeEntry.seq)))
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(tables.change_log))
+
+
+class ConnectorRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get_or_create(self, connector: str) -> ConnectorState:
+        state = self.session.scalars(
+            select(ConnectorState).filter_by(connector=connector)).one_or_none()
+        if state is None:
+            state = ConnectorState(connector=connector)
+            self.session.add(state)
+        return state
+
+    def all(self) -> list[ConnectorState]:
+        return list(self.session.scalars(select(ConnectorState).order_by(ConnectorState.connector)))
+
+
+class OutboxRepository(_Repo):
+    model = OutboxMessage
+
+    def backlog(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(tables.outbox)
+                                   .where(tables.outbox.c.state != "done"))

@@ -1,0 +1,192 @@
+"""Table definitions. The domain dataclasses are mapped onto these in orm.py, so the domain
+never imports SQLAlchemy (the cosmicpython "imperative mapping" pattern)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (JSON, BigInteger, Column, DateTime, ForeignKey, Index, Integer,
+                        MetaData, String, Table, Text, UniqueConstraint)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use UTC-aware times")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _id() -> Column:
+    return Column("id", Integer, primary_key=True, autoincrement=True)
+
+
+calls = Table(
+    "calls", metadata, _id(),
+    Column("provider", String(32), nullable=False),
+    Column("provider_call_id", String(128), nullable=False),
+    Column("direction", String(16), nullable=False),
+    Column("from_number", String(32), nullable=False),
+    Column("to_number", String(32), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("duration_s", Integer, nullable=False, default=0),
+    Column("outcome", String(16), nullable=False),
+    Column("raw_status", String(64), nullable=False),
+    Column("caller_name", String(120)),
+    Column("transcript", Text),
+    Column("source", String(80)),
+    Column("queue_item_id", Integer, ForeignKey("queue_items.id")),
+    UniqueConstraint("provider", "provider_call_id", name="uq_calls_provider_call"),
+    Index("ix_calls_started_at", "started_at"),
+    Index("ix_calls_queue_item_id", "queue_item_id"),
+)
+
+queue_items = Table(
+    "queue_items", metadata, _id(),
+    Column("phone", String(32), nullable=False),
+    Column("caller_name", String(120)),
+    Column("state", String(16), nullable=False),
+    Column("owner", String(80)),
+    Column("urgency", String(16), nullable=False),
+    Column("call_count", Integer, nullable=False),
+    Column("first_call_at", UTCDateTime, nullable=False),
+    Column("last_call_at", UTCDateTime, nullable=False),
+    Column("last_outcome", String(16)),
+    Column("last_transcript", Text),
+    Column("source", String(80)),
+    Column("claimed_at", UTCDateTime),
+    Column("callback_attempts", Integer, nullable=False, default=0),
+    Column("last_callback_at", UTCDateTime),
+    Column("follow_up_at", UTCDateTime),
+    Column("disposition", String(32)),
+    Column("resolved_at", UTCDateTime),
+    Column("resolved_by", String(80)),
+    Column("lead_id", Integer),
+    Index("ix_queue_items_phone_state", "phone", "state"),
+    Index("ix_queue_items_state", "state"),
+    Index("ix_queue_items_resolved_at", "resolved_at"),
+)
+
+contacts = Table(
+    "contacts", metadata, _id(),
+    Column("name", String(120), nullable=False),
+    Column("phone", String(32)),
+    Column("email", String(254)),
+    Column("address", String(250)),
+    Column("crm_provider", String(32), nullable=False),
+    Column("crm_id", String(128)),
+    Column("external_id", String(64)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_contacts_phone", "phone"),
+    UniqueConstraint("crm_provider", "crm_id", name="uq_contacts_crm"),
+)
+
+leads = Table(
+    "leads", metadata, _id(),
+    Column("name", String(120), nullable=False),
+    Column("phone", String(32), nullable=False),
+    Column("email", String(254)),
+    Column("service_address", String(250), nullable=False),
+    Column("service_type", String(80), nullable=False),
+    Column("urgency", String(16), nullable=False),
+    Column("source", String(80), nullable=False),
+    Column("notes", Text),
+    Column("queue_item_id", Integer, ForeignKey("queue_items.id")),
+    Column("contact_id", Integer, ForeignKey("contacts.id")),
+    Column("created_by", String(80), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("delivery_state", String(16), nullable=False),
+    Column("crm_provider", String(32)),
+    Column("crm_id", String(128)),
+    Column("delivered_at", UTCDateTime),
+    Column("last_error", Text),
+    Index("ix_leads_phone", "phone"),
+    Index("ix_leads_created_at", "created_at"),
+)
+
+jobs = Table(
+    "jobs", metadata, _id(),
+    Column("contact_id", Integer, ForeignKey("contacts.id")),
+    Column("lead_id", Integer, ForeignKey("leads.id")),
+    Column("title", String(200), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("scheduled_at", UTCDateTime),
+    Column("revenue_cents", BigInteger, nullable=False, default=0),
+    Column("crm_provider", String(32), nullable=False),
+    Column("crm_id", String(128)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("crm_provider", "crm_id", name="uq_jobs_crm"),
+)
+
+settings = Table(
+    "settings", metadata,
+    Column("key", String(120), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+change_log = Table(
+    "change_log", metadata, _id(),
+    Column("seq", Integer, nullable=False, unique=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("entity", String(40), nullable=False),
+    Column("entity_id", String(64), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("before", JSON),
+    Column("after", JSON),
+    Column("reason", Text),
+    # Unique: two writers racing for the same predecessor cannot both land (no fork).
+    Column("prev_hash", String(64), nullable=False, unique=True),
+    Column("hash", String(64), nullable=False),
+    Index("ix_change_log_entity", "entity", "entity_id"),
+)
+
+outbox = Table(
+    "outbox", metadata, _id(),
+    Column("kind", String(32), nullable=False),
+    Column("entity_id", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_outbox_state", "state"),
+)
+
+connector_state = Table(
+    "connector_state", metadata, _id(),
+    Column("connector", String(64), nullable=False, unique=True),
+    Column("cursor", UTCDateTime),
+    Column("last_attempt_at", UTCDateTime),
+    Column("last_success_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("last_error_at", UTCDateTime),
+    Column("error_kind", String(32)),
+    Column("consecutive_failures", Integer, nullable=False, default=0),
+    Column("retry_after", UTCDateTime),
+)

@@ -1,0 +1,51 @@
+"""SQLAlchemy unit of work: one session, one transaction, repositories on top."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import sessionmaker
+
+from desktop.adapters.db import repositories as repos
+from desktop.adapters.db.engine import WRITE
+
+
+class SqlUnitOfWork:
+    def __init__(self, session_factory: sessionmaker, write: bool = False):
+        self._session_factory = session_factory
+        self._write = write
+
+    def __enter__(self) -> SqlUnitOfWork:
+        session = self._session_factory()
+        if self._write:
+            # Make the first statement open the transaction with BEGIN IMMEDIATE (SQLite).
+            session.connection(execution_options={WRITE: True})
+        self.session = session
+        self.calls = repos.CallRepository(session)
+        self.queue = repos.QueueRepository(session)
+        self.leads = repos.LeadRepository(session)
+        self.contacts = repos.ContactRepository(session)
+        self.jobs = repos.JobRepository(session)
+        self.settings = repos.SettingsRepository(session)
+        self.changelog = repos.ChangeLogRepository(session)
+        self.connectors = repos.ConnectorRepository(session)
+        self.outbox = repos.OutboxRepository(session)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        # close() ends the transaction (undoing anything not committed) without expiring
+        # the loaded objects, so what a service returns stays readable as plain data.
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+    def flush(self) -> None:
+        self.session.flush()
+
+
+def uow_factory(session_factory: sessionmaker):
+    def make(write: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(session_factory, write=write)
+    return make

@@ -1,0 +1,73 @@
+"""The PhoneProvider port: what the sync service needs from any phone system.
+
+Contract for `list_calls(since, until)`: yield pages (lists) of every customer call that
+*finished* (reached a final status) in [since, until), with the provider's legs of one
+customer call already merged into one ProviderCall. The sync service passes an overlapping
+`since`, so the same call may be yielded again; it de-duplicates by provider_call_id.
+Vendor quirks (pagination, time formats, silent default windows) stay in the adapter.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from desktop.domain.calls import ProviderCall
+
+
+class ProblemKind(StrEnum):
+    AUTH = "auth"
+    PERMISSION = "permission"
+    NETWORK = "network"
+    RATE_LIMITED = "rate_limited"
+    BAD_RESPONSE = "bad_response"
+    NOT_CONFIGURED = "not_configured"
+
+
+class ProviderError(Exception):
+    """A provider call failed; `str(err)` is a plain-words message for the health area."""
+
+    def __init__(self, message: str, kind: ProblemKind, retry_after_s: float | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.retry_after_s = retry_after_s
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    ok: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    provider_message_id: str
+    to_number: str
+    body: str
+    sent_at: datetime
+
+
+class PhoneProvider(ABC):
+    #: settings value of `phone.provider` that selects this adapter
+    name: str = ""
+    #: how the status area names it
+    label: str = ""
+
+    @abstractmethod
+    def list_calls(self, since: datetime, until: datetime) -> Iterator[list[ProviderCall]]:
+        """Yield pages of calls that finished in [since, until); see the module docstring."""
+
+    @abstractmethod
+    def fetch_transcript(self, provider_call_id: str) -> str | None:
+        """The voicemail transcript of a call, or None when there is none."""
+
+    @abstractmethod
+    def send_sms(self, to_number: str, body: str) -> SentMessage:
+        """Send a text from the shop's number; raise ProviderError on failure."""
+
+    @abstractmethod
+    def test_connection(self) -> ConnectionCheck:
+        """Say in plain words whether the credentials and account work."""

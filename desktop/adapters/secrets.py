@@ -1,0 +1,53 @@
+"""Secrets live only in the OS keyring (Windows Credential Manager on the desk PC).
+
+With no usable keyring we say so plainly; there is no plaintext fallback, on purpose.
+"""
+
+from __future__ import annotations
+
+import keyring
+import keyring.errors
+from keyring.backends import fail
+
+SERVICE = "FrontDesk"
+
+
+class SecretStoreUnavailable(RuntimeError):
+    """No OS keyring can be used; the message says what to do."""
+
+
+class SecretStore:
+    def __init__(self, service: str = SERVICE):
+        self.service = service
+
+    def backend_name(self) -> str:
+        backend = keyring.get_keyring()
+        return f"{type(backend).__module__}.{type(backend).__name__}"
+
+    def available(self) -> bool:
+        return not isinstance(keyring.get_keyring(), fail.Keyring)
+
+    def set(self, key: str, value: str) -> None:
+        self._call(keyring.set_password, self.service, key, value)
+
+    def get(self, key: str) -> str | None:
+        return self._call(keyring.get_password, self.service, key)
+
+    def delete(self, key: str) -> None:
+        try:
+            self._call(keyring.delete_password, self.service, key)
+        except keyring.errors.PasswordDeleteError:
+            pass
+
+    def _call(self, fn, *args):
+        if not self.available():
+            raise SecretStoreUnavailable(
+                "No OS keyring is available to store secrets. On Windows this is the "
+                "Credential Manager; on Linux install and unlock a Secret Service keyring "
+                "(e.g. GNOME Keyring).")
+        try:
+            return fn(*args)
+        except keyring.errors.PasswordDeleteError:
+            raise
+        except keyring.errors.KeyringError as exc:
+            raise SecretStoreUnavailable(f"The OS keyring refused the request: {exc}") from exc

@@ -1,0 +1,27 @@
+"""The small JSON settings file in the data folder, for settings the database cannot hold
+(the database URL itself). Never holds secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+
+class SettingsFile:
+    def __init__(self, path: Path):
+        self.path = path
+
+    def read(self) -> dict:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"{self.path} is not valid JSON ({exc}); fix or delete it") from exc
+
+    def write(self, values: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(values, indent=2, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.path)  # atomic: a crash leaves the old file or the new one

@@ -1,0 +1,196 @@
+"""The one composition root: data folder, settings, database, secrets, connectors, services.
+
+Everything else receives what it needs from here; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import platformdirs
+import tzlocal
+
+from desktop import APP_ID
+from desktop.adapters.crm.base import Crm
+from desktop.adapters.crm.builtin import BuiltinCrm
+from desktop.adapters.db import migrate
+from desktop.adapters.db.engine import make_engine, make_sessionmaker
+from desktop.adapters.db.uow import uow_factory
+from desktop.adapters.phone.base import PhoneProvider
+from desktop.adapters.secrets import SecretStore
+from desktop.adapters.settings_file import SettingsFile
+from desktop.config import Settings
+from desktop.domain.changelog import worker
+from desktop.domain.clock import Clock, utcnow
+from desktop.services.changelog import ChangeLogService
+from desktop.services.health import HealthService
+from desktop.services.intake import LeadService
+from desktop.services.queue import QueueService
+from desktop.services.settings import SettingsService
+from desktop.services.sync import PhoneSync, SyncPolicy
+
+ENV_DATA_DIR = "FRONTDESK_DATA_DIR"
+log = logging.getLogger(__name__)
+
+
+def resolve_data_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """--data-dir, else $FRONTDESK_DATA_DIR, else the user's local app-data folder."""
+    chosen = explicit or os.environ.get(ENV_DATA_DIR)
+    if chosen:
+        return Path(chosen).expanduser().resolve()
+    return Path(platformdirs.user_data_dir(APP_ID, appauthor=False, roaming=False))
+
+
+@dataclass
+class App:
+    data_dir: Path
+    settings: Settings
+    clock: Clock
+    engine: object
+    uow: object
+    secrets: SecretStore
+    settings_service: SettingsService
+    queue: QueueService
+    leads: LeadService
+    changelog: ChangeLogService
+    health: HealthService
+    crm: Crm
+    phone: PhoneProvider | None
+    sync: PhoneSync | None
+    migration: migrate.MigrationReport
+
+    @property
+    def desk_user(self) -> str:
+        return self.settings["desk.user"] or _login_name()
+
+    @property
+    def callback_target(self) -> timedelta:
+        return timedelta(minutes=self.settings["queue.callback_target_minutes"])
+
+    @property
+    def poll_interval(self) -> timedelta:
+        return timedelta(seconds=self.settings["phone.poll_seconds"])
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) -> App:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if log_to_file:
+        _log_to(data_dir / "logs")
+    settings_file = SettingsFile(data_dir / "config.json")
+    url = settings_file.read().get("database.url") or f"sqlite:///{data_dir / 'frontdesk.db'}"
+    engine = make_engine(url)
+    report = migrate.upgrade(engine, data_dir / "backups", clock())
+    if report.migrated:
+        log.info("database migrated %s -> %s (backup: %s)", report.from_revision,
+                 report.to_revision, report.backup)
+    uow = uow_factory(make_sessionmaker(engine))
+    settings_service = SettingsService(uow, settings_file, clock)
+    settings = settings_service.load()
+    crm = _crm(settings, uow)
+    phone = _phone(settings, clock)
+    sync = None
+    if phone is not None:
+        sync = PhoneSync(uow, phone, SyncPolicy(
+            overlap=timedelta(seconds=settings["phone.overlap_seconds"]),
+            backfill=timedelta(days=settings["phone.backfill_days"])), clock)
+    return App(
+        data_dir=data_dir, settings=settings, clock=clock, engine=engine, uow=uow,
+        secrets=SecretStore(), settings_service=settings_service,
+        queue=QueueService(uow, clock,
+                           follow_up_after=timedelta(minutes=settings["queue.follow_up_minutes"]),
+                           done_visible=timedelta(hours=settings["queue.done_visible_hours"])),
+        leads=LeadService(uow, crm, clock, settings["lead.required_fields"],
+                          settings["phone.region"]),
+        changelog=ChangeLogService(uow),
+        health=HealthService(uow, timedelta(seconds=settings["phone.poll_seconds"]), clock),
+        crm=crm, phone=phone, sync=sync, migration=report)
+
+
+def _crm(settings: Settings, uow) -> Crm:
+    # Only the built-in CRM exists so far; config validation refuses any other name.
+    return BuiltinCrm(uow)
+
+
+def _phone(settings: Settings, clock: Clock) -> PhoneProvider | None:
+    name = settings["phone.provider"]
+    if name == "simulator":
+        from desktop.adapters.phone.simulator import SimulatedLine
+        return SimulatedLine(
+            seed=settings["phone.simulator.seed"], timezone=settings["business.timezone"],
+            start=_moment(settings["phone.simulator.start"]),
+            live_from=_moment(settings["phone.simulator.live_from"]),
+            live_gap_seconds=settings["phone.simulator.live_gap_seconds"], clock=clock)
+    return None
+
+
+def _moment(text: str) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _local_zone() -> ZoneInfo:
+    try:
+        return ZoneInfo(tzlocal.get_localzone_name() or "UTC")
+    except Exception:  # an unnamed or unknown local zone: fall back to UTC
+        return ZoneInfo("UTC")
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name in a service account or container
+        return "desk"
+
+
+def _log_to(folder: Path) -> None:
+    root = logging.getLogger()
+    if any(isinstance(h, RotatingFileHandler) for h in root.handlers):
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(folder / "frontdesk.log", maxBytes=2_000_000, backupCount=5,
+                                  encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+# -- demo mode ---------------------------------------------------------------------------
+DEMO_BUSINESS = "Riverside Plumbing & Heating"
+
+
+def make_demo_dir(clock: Clock = utcnow) -> Path:
+    """A throwaway data folder with the simulator line, the built-in CRM and some customers."""
+    data_dir = Path(tempfile.mkdtemp(prefix="frontdesk-demo-"))
+    app = open_app(data_dir, clock)
+    now = clock()
+    zone = _local_zone()  # the demo shop sits in the viewer's own time zone
+    local = now.astimezone(zone)
+    opening = local.replace(hour=6, minute=0, second=0, microsecond=0)
+    # Seed the morning so far; before 9 am there is no morning yet, so take three hours.
+    start = opening if local.hour >= 9 else local - timedelta(hours=3)
+    actor = worker("demo")
+    app.settings_service.set_many({
+        "business.name": DEMO_BUSINESS,
+        "business.timezone": str(zone),
+        "phone.provider": "simulator",
+        "phone.poll_seconds": 3,
+        "phone.simulator.start": start.isoformat(timespec="seconds"),
+        "phone.simulator.live_from": now.isoformat(timespec="seconds"),
+        "desk.user": "Dana",
+    }, actor, reason="demo mode")
+    from desktop.adapters.phone.simulator import REGULAR_CALLERS
+    for index, (name, phone) in enumerate(REGULAR_CALLERS[:25]):
+        since = now - timedelta(days=40 + 37 * index)
+        app.crm.add_contact(name, phone, now, actor, created_at=since)
+    app.close()
+    return data_dir

@@ -1,0 +1,273 @@
+"""Command-line entry: parse, call a service, print. No business logic lives here.
+
+Exit status: 0 success, 2 bad input, 1 failure. With --json, exactly one JSON document
+goes to stdout; messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from desktop import __version__
+from desktop.config import SECRETS, SETTINGS, SettingError, setting
+from desktop.domain.leads import LeadDraft, LeadInvalid
+from desktop.domain.queue import QueueRuleError
+
+OK, FAILURE, BAD_INPUT = 0, 1, 2
+
+
+class BadInput(Exception):
+    """The user's input is wrong; the message names what and how to fix it."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handler = getattr(args, "handler", None)
+    try:
+        if handler is None:
+            return _open_window(args)
+        return handler(args)
+    except (BadInput, SettingError, LeadInvalid, QueueRuleError) as exc:
+        _say(f"error: {exc}")
+        return BAD_INPUT
+    except KeyboardInterrupt:
+        _say("stopped")
+        return OK
+    except Exception as exc:  # the last line of defence: a message, a log, exit 1
+        logging.getLogger(__name__).exception("command failed")
+        _say(f"failed: {exc}")
+        return FAILURE
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def _emit(document) -> None:
+    json.dump(document, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+def _app(args):
+    from desktop.bootstrap import open_app, resolve_data_dir
+    return open_app(resolve_data_dir(args.data_dir))
+
+
+# -- the window ------------------------------------------------------------------------
+def _open_window(args) -> int:
+    from desktop.bootstrap import make_demo_dir, resolve_data_dir
+    from desktop.ui.app import run_desk
+    data_dir = make_demo_dir() if args.demo else resolve_data_dir(args.data_dir)
+    if args.demo:
+        _say(f"demo data folder: {data_dir}")
+    return run_desk(data_dir, demo=args.demo, quit_after=args.quit_after)
+
+
+# -- config and secrets ----------------------------------------------------------------
+def _config(args) -> int:
+    app = _app(args)
+    if args.action == "list":
+        rows = [{"key": key, "value": app.settings[key], "default": spec.default,
+                 "is_default": app.settings.is_default(key), "help": spec.help}
+                for key, spec in SETTINGS.items()]
+        if args.json:
+            _emit(rows)
+        else:
+            for row in rows:
+                mark = "" if row["is_default"] else "  (set)"
+                print(f"{row['key']} = {json.dumps(row['value'])}{mark}")
+        return OK
+    if not args.key:
+        raise BadInput(f"config {args.action} needs a KEY (see 'frontdesk config list')")
+    spec = setting(args.key)
+    if args.action == "get":
+        value = app.settings[args.key]
+        _emit({"key": args.key, "value": value}) if args.json else print(
+            value if isinstance(value, str) else json.dumps(value))
+        return OK
+    if args.value is None:
+        raise BadInput(f"config set {args.key} needs a VALUE")
+    value = app.settings_service.set(args.key, spec.parse(args.value), _actor(app))
+    _say(f"{args.key} = {json.dumps(value)}")
+    return OK
+
+
+def _secret(args) -> int:
+    if args.key not in SECRETS:
+        raise BadInput(f"unknown secret '{args.key}'; known: {', '.join(sorted(SECRETS))}")
+    value = sys.stdin.readline().rstrip("\r\n")
+    if not value:
+        raise BadInput("no secret value on standard input")
+    from desktop.adapters.secrets import SecretStore
+    SecretStore().set(args.key, value)
+    _say(f"{args.key} stored in the OS keyring")  # never echo the value
+    return OK
+
+
+# -- sync, queue, leads ----------------------------------------------------------------
+def _sync(args) -> int:
+    app = _app(args)
+    if app.sync is None:
+        raise BadInput("no phone provider is configured: "
+                       "'frontdesk config set phone.provider simulator' (or your provider)")
+    while True:
+        result = app.sync.poll()
+        summary = (f"{result.new_calls} new call(s), {result.updated_calls} updated, "
+                   f"{result.new_items} new queue item(s), {result.merged_calls} merged")
+        if result.error:
+            _say(f"sync failed: {result.error}")
+            if args.once:
+                return FAILURE
+        else:
+            _say(summary)
+        if args.once:
+            return OK
+        time.sleep(app.settings["phone.poll_seconds"])
+
+
+def _queue(args) -> int:
+    app = _app(args)
+    now, target = app.clock(), app.callback_target
+    rows = sorted(app.queue.open_rows(), key=lambda r: r.as_item().priority_key(now, target))
+    if args.json:
+        _emit([row.to_json(now, target) for row in rows])
+        return OK
+    if not rows:
+        print("The queue is empty.")
+    for row in rows:
+        data = row.to_json(now, target)
+        print(f"#{row.id:<5} {data['lane']:<9} {row.phone_display:<16} "
+              f"{(row.caller_name or 'Unknown caller')[:24]:<24} {row.calls} call(s)  "
+              f"{row.outcome:<10} {row.owner or ''}")
+    return OK
+
+
+def _lead_create(args) -> int:
+    app = _app(args)
+    try:
+        text = sys.stdin.read() if args.json_file == "-" else Path(args.json_file).read_text(
+            encoding="utf-8")
+        data = json.loads(text)
+    except FileNotFoundError:
+        raise BadInput(f"no such file: {args.json_file}") from None
+    except json.JSONDecodeError as exc:
+        raise BadInput(f"{args.json_file} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise BadInput("the lead must be a JSON object of field names to values")
+    lead = app.leads.create(LeadDraft.from_mapping(data), app.desk_user)
+    from desktop.services.intake import lead_json
+    _emit(lead_json(lead))
+    return OK
+
+
+def _leads(args) -> int:
+    app = _app(args)
+    leads = app.leads.all()
+    if args.json:
+        _emit(leads)
+        return OK
+    for lead in leads:
+        print(f"#{lead['id']:<5} {lead['name'][:24]:<24} {lead['phone']:<14} "
+              f"{lead['service_type'][:20]:<20} {lead['delivery_state']}")
+    return OK
+
+
+# -- change log and doctor ---------------------------------------------------------------
+def _changelog(args) -> int:
+    app = _app(args)
+    if args.verify:
+        problem = app.changelog.verify()
+        if problem:
+            _say(f"change log is NOT intact: {problem.message}")
+            if args.json:
+                _emit({"intact": False, "first_bad_seq": problem.seq, "message": problem.message})
+            return FAILURE
+        count = app.changelog.count()
+        _say(f"change log intact: {count} entries")
+        if args.json:
+            _emit({"intact": True, "entries": count})
+        return OK
+    rows = app.changelog.rows()
+    if args.json:
+        _emit([row.to_json() for row in rows])
+        return OK
+    for row in rows:
+        print(f"{row.seq:>6} {row.at:%Y-%m-%d %H:%M:%S} {row.actor:<18} "
+              f"{row.entity}:{row.entity_id} {row.action} {row.reason or ''}")
+    return OK
+
+
+def _doctor(args) -> int:
+    from desktop.services.doctor import run_checks
+    app = _app(args)
+    checks = run_checks(app)
+    for check in checks:
+        print(f"[{'ok' if check.ok else 'PROBLEM'}] {check.name}: {check.message}")
+    return OK if all(c.ok for c in checks) else FAILURE
+
+
+def _actor(app) -> str:
+    from desktop.domain.changelog import person
+    return person(app.desk_user)
+
+
+# -- parser ------------------------------------------------------------------------------
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", default=argparse.SUPPRESS, metavar="DIR",
+                        help="data folder (default: $FRONTDESK_DATA_DIR or the user's app data)")
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print one JSON document")
+
+    parser = argparse.ArgumentParser(prog="frontdesk", description="Front Desk: never lose a "
+                                     "missed call. With no command, opens the desk window.")
+    parser.add_argument("--data-dir", default=None, metavar="DIR", help=common._actions[0].help)
+    parser.add_argument("--version", action="version", version=f"frontdesk {__version__}")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the desk on a throwaway data folder with the simulator line")
+    parser.add_argument("--quit-after", type=float, default=None, metavar="SECONDS",
+                        help=argparse.SUPPRESS)  # smoke tests and screenshots
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    config = sub.add_parser("config", parents=[common, as_json], help="list, get or set settings")
+    config.add_argument("action", choices=("list", "get", "set"))
+    config.add_argument("key", nargs="?")
+    config.add_argument("value", nargs="?")
+    config.set_defaults(handler=_config)
+
+    secret = sub.add_parser("secret", parents=[common], help="store a secret in the OS keyring")
+    secret.add_argument("action", choices=("set",))
+    secret.add_argument("key")
+    secret.set_defaults(handler=_secret)
+
+    sync = sub.add_parser("sync", parents=[common], help="poll the phone provider")
+    sync.add_argument("--once", action="store_true", help="one poll, then exit")
+    sync.set_defaults(handler=_sync)
+
+    queue = sub.add_parser("queue", parents=[common, as_json], help="open queue items")
+    queue.set_defaults(handler=_queue)
+
+    lead = sub.add_parser("lead", parents=[common], help="create a lead")
+    lead.add_argument("action", choices=("create",))
+    lead.add_argument("--json", dest="json_file", required=True, metavar="FILE",
+                      help="the lead as a JSON object ('-' reads standard input)")
+    lead.set_defaults(handler=_lead_create)
+
+    leads = sub.add_parser("leads", parents=[common, as_json], help="leads and delivery state")
+    leads.set_defaults(handler=_leads)
+
+    changelog = sub.add_parser("changelog", parents=[common, as_json],
+                               help="print or verify the change log")
+    changelog.add_argument("--verify", action="store_true",
+                           help="check the hash chain; exit 1 naming the first bad entry")
+    changelog.set_defaults(handler=_changelog)
+
+    doctor = sub.add_parser("doctor", parents=[common], help="check settings, keyring, "
+                            "database and connectors")
+    doctor.set_defaults(handler=_doctor)
+    return parser

@@ -1,0 +1,172 @@
+"""Every setting, declared once: key, type, default, validation and a line of help.
+
+Settings live in the database (so several desks share them), except the few marked
+`in_file`, which must be known before the database can be opened (the database URL).
+Secrets are not settings: they are named in SECRETS and live only in the OS keyring.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from desktop.domain.leads import DEFAULT_REQUIRED, LEAD_FIELDS
+
+
+class SettingError(ValueError):
+    """A setting key or value is wrong; the message names the key and what is expected."""
+
+
+def _zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"'{value}' is not a time zone name such as America/Chicago") from exc
+
+
+def _iso_or_empty(value: str) -> None:
+    if value:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("give the time with an offset, e.g. 2026-11-24T08:00:00-06:00")
+
+
+def _required_fields(value: list) -> None:
+    unknown = [f for f in value if f not in LEAD_FIELDS]
+    if unknown:
+        raise ValueError(f"unknown lead field(s): {', '.join(unknown)}")
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    kind: type  # str, int, bool, list or dict
+    default: object
+    help: str
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    check: Callable[[object], None] | None = None
+    in_file: bool = False
+
+    def parse(self, text: str):
+        """Turn command-line text into a value of this setting's type, or raise SettingError."""
+        if self.kind is str:
+            value = text
+        elif self.kind is int:
+            try:
+                value = int(text)
+            except ValueError:
+                raise SettingError(f"{self.key} must be a whole number, not '{text}'") from None
+        elif self.kind is bool:
+            lowered = text.strip().lower()
+            if lowered not in ("true", "false", "yes", "no", "on", "off", "1", "0"):
+                raise SettingError(f"{self.key} must be true or false, not '{text}'")
+            value = lowered in ("true", "yes", "on", "1")
+        else:
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError:
+                value = [part.strip() for part in text.split(",") if part.strip()] \
+                    if self.kind is list else None
+        return self.validate(value)
+
+    def validate(self, value):
+        name = self.kind.__name__
+        if self.kind is int and isinstance(value, bool) or not isinstance(value, self.kind):
+            raise SettingError(f"{self.key} must be a {name}")
+        if self.choices and value not in self.choices:
+            raise SettingError(f"{self.key} must be one of: {', '.join(self.choices)}")
+        if self.minimum is not None and value < self.minimum:
+            raise SettingError(f"{self.key} must be at least {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise SettingError(f"{self.key} must be at most {self.maximum}")
+        if self.check:
+            try:
+                self.check(value)
+            except ValueError as exc:
+                raise SettingError(f"{self.key}: {exc}") from None
+        return value
+
+
+_SETTINGS = [
+    Setting("database.url", str, "", "SQLAlchemy URL of the database; empty means SQLite "
+            "in the data folder. Use PostgreSQL to share one queue between desks.", in_file=True),
+    Setting("business.name", str, "My Shop", "The shop's name, as callers know it."),
+    Setting("business.timezone", str, "America/Chicago", "The shop's time zone (IANA name).",
+            check=_zone),
+    Setting("desk.user", str, "", "Who works this desk (shown as owner); empty means the "
+            "computer's login name."),
+    Setting("phone.provider", str, "none", "Which phone system to poll.",
+            choices=("none", "simulator")),
+    Setting("phone.region", str, "US", "Country assumed for numbers typed without +code."),
+    Setting("phone.poll_seconds", int, 30, "Seconds between phone polls.", minimum=1,
+            maximum=3600),
+    Setting("phone.overlap_seconds", int, 120, "Each poll re-reads this many seconds before "
+            "the cursor, so a late-indexed call is never skipped.", minimum=0, maximum=86400),
+    Setting("phone.backfill_days", int, 7, "How far back the first sync reads.", minimum=0,
+            maximum=365),
+    Setting("phone.simulator.seed", int, 7, "Simulator: seed of its deterministic traffic."),
+    Setting("phone.simulator.start", str, "", "Simulator: no calls before this time "
+            "(ISO 8601 with offset); empty means none hidden.", check=_iso_or_empty),
+    Setting("phone.simulator.live_from", str, "", "Simulator: from this time, extra calls "
+            "arrive at demo pace; empty means realistic traffic only.", check=_iso_or_empty),
+    Setting("phone.simulator.live_gap_seconds", int, 20, "Simulator: mean seconds between "
+            "demo-pace calls.", minimum=1),
+    Setting("crm.provider", str, "builtin", "Where leads go.", choices=("builtin",)),
+    Setting("queue.callback_target_minutes", int, 5, "Call back within this; amber at it, "
+            "red at three times it.", minimum=1, maximum=1440),
+    Setting("queue.follow_up_minutes", int, 120, "After a callback that did not settle it, "
+            "the caller waits this long before coming back to Call now.", minimum=1),
+    Setting("queue.done_visible_hours", int, 12, "Resolved items stay in the Done lane this "
+            "long.", minimum=0, maximum=24 * 14),
+    Setting("lead.required_fields", list, list(DEFAULT_REQUIRED), "Lead form fields that "
+            "must be filled.", check=_required_fields),
+    Setting("lead.service_types", list, [
+        "Leak / burst pipe", "Drain cleaning", "Water heater", "Toilet / faucet repair",
+        "Sewer line", "Gas line", "Furnace / heating", "AC / cooling", "Maintenance plan",
+        "Estimate / quote", "Electrical", "Other"], "Service types on the lead form."),
+    Setting("lead.sources", list, [
+        "Google Ads", "Google Business Profile", "Local Services Ads", "Website", "Yelp",
+        "Referral", "Repeat customer", "Truck / yard sign", "Facebook", "Other"],
+        "Lead sources the receptionist picks from."),
+]
+SETTINGS: dict[str, Setting] = {s.key: s for s in _SETTINGS}
+
+# Secret names (values only ever in the OS keyring). Connector issues add their own.
+SECRETS: dict[str, str] = {
+    "phone.twilio.auth_token": "Twilio auth token",
+    "phone.ringcentral.client_secret": "RingCentral client secret",
+    "phone.ringcentral.jwt": "RingCentral JWT credential",
+    "phone.callrail.api_key": "CallRail API key",
+    "phone.openphone.api_key": "OpenPhone API key",
+    "crm.hubspot.token": "HubSpot private-app token",
+    "crm.jobber.client_id": "Jobber client id",
+    "crm.jobber.client_secret": "Jobber client secret",
+    "crm.jobber.refresh_token": "Jobber refresh token",
+    "crm.housecallpro.api_key": "Housecall Pro API key",
+}
+
+
+def setting(key: str) -> Setting:
+    try:
+        return SETTINGS[key]
+    except KeyError:
+        raise SettingError(f"unknown setting '{key}' (see 'frontdesk config list')") from None
+
+
+@dataclass
+class Settings:
+    """The effective settings: stored values over declared defaults. Plain data."""
+
+    values: dict[str, object] = field(default_factory=dict)
+
+    def __getitem__(self, key: str):
+        spec = setting(key)
+        return self.values.get(key, spec.default)
+
+    def is_default(self, key: str) -> bool:
+        return key not in self.values

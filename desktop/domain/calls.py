@@ -1,0 +1,119 @@
+"""Calls: the one outcome set every provider maps onto, and the stored call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    ANSWERED = "answered"
+    MISSED = "missed"
+    VOICEMAIL = "voicemail"
+    ABANDONED = "abandoned"
+    BUSY = "busy"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return _OUTCOME_LABELS[self]
+
+
+_OUTCOME_LABELS = {
+    Outcome.ANSWERED: "Answered",
+    Outcome.MISSED: "Missed",
+    Outcome.VOICEMAIL: "Voicemail",
+    Outcome.ABANDONED: "Hung up",
+    Outcome.BUSY: "Busy",
+    Outcome.FAILED: "Failed",
+}
+
+# A customer call is missed when nobody at the shop talked to the caller.
+MISSED_OUTCOMES = frozenset(Outcome) - {Outcome.ANSWERED}
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+@dataclass(frozen=True)
+class ProviderCall:
+    """One customer call as a PhoneProvider reports it, its legs already merged.
+
+    Numbers are E.164. `raw_status` keeps the provider's own word for what happened.
+    """
+
+    provider_call_id: str
+    direction: Direction
+    from_number: str
+    to_number: str
+    started_at: datetime
+    outcome: Outcome
+    raw_status: str
+    ended_at: datetime | None = None
+    duration_s: int = 0
+    caller_name: str | None = None
+    transcript: str | None = None
+    source: str | None = None
+
+    @property
+    def customer_number(self) -> str:
+        """The outside party: the caller for inbound calls, the callee for outbound."""
+        return self.from_number if self.direction == Direction.INBOUND else self.to_number
+
+    @property
+    def needs_callback(self) -> bool:
+        return self.direction == Direction.INBOUND and self.outcome in MISSED_OUTCOMES
+
+
+@dataclass(eq=False)
+class Call:
+    """A stored call, unique by (provider, provider_call_id)."""
+
+    provider: str
+    provider_call_id: str
+    direction: str
+    from_number: str
+    to_number: str
+    started_at: datetime
+    outcome: str
+    raw_status: str
+    ended_at: datetime | None = None
+    duration_s: int = 0
+    caller_name: str | None = None
+    transcript: str | None = None
+    source: str | None = None
+    queue_item_id: int | None = None
+    id: int | None = None
+
+    _SYNCED = (
+        "direction", "from_number", "to_number", "started_at", "outcome", "raw_status",
+        "ended_at", "duration_s", "caller_name", "transcript", "source",
+    )
+
+    @classmethod
+    def from_provider(cls, provider: str, pc: ProviderCall) -> Call:
+        return cls(provider=provider, provider_call_id=pc.provider_call_id,
+                   **{name: _plain(getattr(pc, name)) for name in cls._SYNCED})
+
+    def update_from(self, pc: ProviderCall) -> bool:
+        """Take the provider's newer view of this call; True when anything changed."""
+        changed = False
+        for name in self._SYNCED:
+            new = _plain(getattr(pc, name))
+            if new is None and name in ("caller_name", "transcript", "source"):
+                continue  # a later listing without the optional field keeps what we had
+            if getattr(self, name) != new:
+                setattr(self, name, new)
+                changed = True
+        return changed
+
+    @property
+    def customer_number(self) -> str:
+        return self.from_number if self.direction == Direction.INBOUND else self.to_number
+
+
+def _plain(value):
+    return str(value) if isinstance(value, StrEnum) else value

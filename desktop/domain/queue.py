@@ -1,0 +1,191 @@
+"""Queue items: one per caller number while open, with lanes, ownership and resolution."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from desktop.domain.calls import Call, Direction
+
+
+class ItemState(StrEnum):
+    OPEN = "open"        # nobody has it yet
+    CLAIMED = "claimed"  # one owner is on it
+    WAITING = "waiting"  # called back, waiting for the caller (follow-up scheduled)
+    DONE = "done"
+
+
+class Lane(StrEnum):
+    CALL_NOW = "call_now"
+    TODO = "todo"
+    WAITING = "waiting"
+    DONE = "done"
+
+    @property
+    def label(self) -> str:
+        return {"call_now": "Call now", "todo": "To do", "waiting": "Waiting", "done": "Done"}[self]
+
+
+LANE_ORDER = (Lane.CALL_NOW, Lane.TODO, Lane.WAITING, Lane.DONE)
+
+
+class Urgency(StrEnum):
+    EMERGENCY = "emergency"
+    URGENT = "urgent"
+    ROUTINE = "routine"
+    UNKNOWN = "unknown"
+
+
+URGENCY_RANK = {Urgency.EMERGENCY: 0, Urgency.URGENT: 1, Urgency.UNKNOWN: 2, Urgency.ROUTINE: 3}
+
+
+class Disposition(StrEnum):
+    BOOKED = "booked"
+    LEAD_CREATED = "lead_created"
+    NOT_A_LEAD = "not_a_lead"
+    SPAM = "spam"
+    WRONG_NUMBER = "wrong_number"
+    NO_ANSWER = "no_answer"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class AgeLevel(StrEnum):
+    OK = "ok"
+    AMBER = "amber"  # at the callback target
+    RED = "red"      # at three times the target
+
+
+class QueueRuleError(ValueError):
+    """An action that the item's state does not allow; the message says why in plain words."""
+
+
+@dataclass(eq=False)
+class QueueItem:
+    phone: str
+    first_call_at: datetime
+    last_call_at: datetime
+    caller_name: str | None = None
+    state: str = ItemState.OPEN
+    owner: str | None = None
+    urgency: str = Urgency.UNKNOWN
+    call_count: int = 0
+    last_outcome: str | None = None
+    last_transcript: str | None = None
+    source: str | None = None
+    claimed_at: datetime | None = None
+    callback_attempts: int = 0
+    last_callback_at: datetime | None = None
+    follow_up_at: datetime | None = None
+    disposition: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    lead_id: int | None = None
+    id: int | None = None
+
+    # -- what the sync service does ------------------------------------------------
+    @classmethod
+    def open_for(cls, call: Call) -> QueueItem:
+        item = cls(phone=call.customer_number, first_call_at=call.started_at,
+                   last_call_at=call.started_at)
+        item.add_missed_call(call)
+        return item
+
+    def add_missed_call(self, call: Call) -> None:
+        """Merge a missed inbound call from this caller: one item, however many calls."""
+        self.call_count += 1
+        if call.started_at >= self.last_call_at:
+            self.last_call_at = call.started_at
+            self.last_outcome = call.outcome
+        self.first_call_at = min(self.first_call_at, call.started_at)
+        self.last_transcript = call.transcript or self.last_transcript
+        self.caller_name = self.caller_name or call.caller_name
+        self.source = self.source or call.source
+        if self.state == ItemState.WAITING:
+            # The caller rang again while we waited for them: back to the working lanes.
+            self.state = ItemState.CLAIMED if self.owner else ItemState.OPEN
+            self.follow_up_at = None
+
+    def add_callback_attempt(self, call: Call) -> None:
+        """An outbound call to this caller (placed from any phone on the shop's line)."""
+        assert call.direction == Direction.OUTBOUND
+        self.callback_attempts += 1
+        if self.last_callback_at is None or call.started_at > self.last_callback_at:
+            self.last_callback_at = call.started_at
+
+    # -- what a person does ----------------------------------------------------------
+    def claim(self, who: str, now: datetime) -> None:
+        if self.state == ItemState.DONE:
+            raise QueueRuleError("This caller is already resolved.")
+        if self.owner and self.owner != who:
+            raise QueueRuleError(f"{self.owner} already has this caller.")
+        self.owner = who
+        self.claimed_at = self.claimed_at or now
+        if self.state == ItemState.OPEN:
+            self.state = ItemState.CLAIMED
+
+    def mark_called_back(self, who: str, now: datetime, follow_up_after: timedelta) -> None:
+        """She called the customer and did not settle it: wait, then try again."""
+        if self.state == ItemState.DONE:
+            raise QueueRuleError("This caller is already resolved.")
+        self.claim(who, now)
+        self.callback_attempts += 1
+        self.last_callback_at = now
+        self.state = ItemState.WAITING
+        self.follow_up_at = now + follow_up_after
+
+    def resolve(self, who: str, now: datetime, disposition: Disposition) -> None:
+        if self.state == ItemState.DONE:
+            raise QueueRuleError("This caller is already resolved.")
+        self.claim(who, now)
+        self.state = ItemState.DONE
+        self.disposition = Disposition(disposition)
+        self.resolved_at = now
+        self.resolved_by = who
+        self.follow_up_at = None
+
+    # -- how it shows ----------------------------------------------------------------
+    def age(self, now: datetime) -> timedelta:
+        """How long the caller has waited for us since their first missed call."""
+        end = self.resolved_at if self.state == ItemState.DONE else now
+        return max(end - self.first_call_at, timedelta(0))
+
+    def age_level(self, now: datetime, target: timedelta) -> AgeLevel:
+        age = self.age(now)
+        if age >= 3 * target:
+            return AgeLevel.RED
+        if age >= target:
+            return AgeLevel.AMBER
+        return AgeLevel.OK
+
+    def lane(self, now: datetime, target: timedelta) -> Lane:
+        if self.state == ItemState.DONE:
+            return Lane.DONE
+        if self.state == ItemState.WAITING and self.follow_up_at and self.follow_up_at > now:
+            return Lane.WAITING
+        if self.urgency in (Urgency.EMERGENCY, Urgency.URGENT) or self.age(now) >= target:
+            return Lane.CALL_NOW
+        if self.state == ItemState.WAITING:  # follow-up due
+            return Lane.CALL_NOW
+        return Lane.TODO
+
+    def priority_key(self, now: datetime, target: timedelta) -> tuple:
+        """Sort key, most pressing first: lane, urgency, more calls, older first."""
+        return (LANE_ORDER.index(self.lane(now, target)),
+                URGENCY_RANK[Urgency(self.urgency)], -self.call_count, self.first_call_at)
+
+    def snapshot(self) -> dict:
+        """The fields a change-log entry records as before/after."""
+        return {
+            "state": str(self.state), "owner": self.owner, "urgency": str(self.urgency),
+            "call_count": self.call_count, "disposition": _str(self.disposition),
+            "follow_up_at": self.follow_up_at, "callback_attempts": self.callback_attempts,
+            "lead_id": self.lead_id,
+        }
+
+
+def _str(value):
+    return None if value is None else str(value)

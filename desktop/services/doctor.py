@@ -1,0 +1,51 @@
+"""`frontdesk doctor`: each check says in plain words what is fine and what is not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    message: str
+
+
+def run_checks(app) -> list[Check]:
+    checks = [Check("data folder", True, str(app.data_dir))]
+    checks.append(_database(app))
+    if app.secrets.available():
+        checks.append(Check("keyring", True, f"secrets go to {app.secrets.backend_name()}"))
+    else:
+        checks.append(Check("keyring", False, "no OS keyring is available; connector "
+                            "credentials cannot be stored until one is"))
+    if app.phone is None:
+        checks.append(Check("phone", False, "no phone provider configured "
+                            "(frontdesk config set phone.provider ...)"))
+    else:
+        result = app.phone.test_connection()
+        checks.append(Check(f"phone ({app.phone.label})", result.ok, result.message))
+    result = app.crm.test_connection()
+    checks.append(Check(f"CRM ({app.crm.label})", result.ok, result.message))
+    problem = app.changelog.verify()
+    checks.append(Check("change log", problem is None,
+                        problem.message if problem else f"intact, {app.changelog.count()} entries"))
+    return checks
+
+
+def _database(app) -> Check:
+    url = app.engine.url.render_as_string(hide_password=True)
+    with app.engine.connect() as conn:
+        if app.engine.dialect.name == "sqlite":
+            verdict = conn.execute(text("PRAGMA quick_check")).scalar()
+            mode = conn.execute(text("PRAGMA journal_mode")).scalar()
+            if verdict != "ok":
+                return Check("database", False, f"{url}: damaged ({verdict}); restore a backup "
+                             f"from {app.data_dir / 'backups'}")
+            return Check("database", True, f"{url} (schema {app.migration.to_revision}, "
+                         f"journal {mode})")
+        conn.execute(text("SELECT 1"))
+    return Check("database", True, f"{url} (schema {app.migration.to_revision})")

@@ -1,0 +1,69 @@
+"""Lead intake: validate, then save the lead, its change-log entry and its CRM record in
+one transaction."""
+
+from __future__ import annotations
+
+import uuid
+
+from desktop.domain.changelog import person
+from desktop.domain.clock import Clock, iso, utcnow
+from desktop.domain.leads import DEFAULT_REQUIRED, Lead, LeadDraft, LeadInvalid, validate
+from desktop.domain.phone import to_e164
+from desktop.domain.queue import Disposition, ItemState
+from desktop.services.unit_of_work import UnitOfWorkFactory
+
+
+class LeadService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, crm, clock: Clock = utcnow,
+                 required=DEFAULT_REQUIRED, region: str = "US"):
+        self._uow = uow_factory
+        self._crm = crm
+        self._clock = clock
+        self.required = tuple(required)
+        self.region = region
+
+    def problems(self, values: dict[str, str]) -> dict[str, str]:
+        return validate(values, self.required, self.region)
+
+    def create(self, draft: LeadDraft, who: str) -> Lead:
+        problems = self.problems(draft.values)
+        if problems:
+            raise LeadInvalid(problems)
+        clean = {k: v.strip() for k, v in draft.values.items()}
+        now = self._clock()
+        lead = Lead(
+            name=clean["name"], phone=to_e164(clean["phone"], self.region),
+            email=clean["email"].lower() or None, service_address=clean["service_address"],
+            service_type=clean["service_type"], urgency=clean["urgency"] or "routine",
+            source=clean["source"], notes=clean["notes"] or None, created_by=who,
+            created_at=now, idempotency_key=uuid.uuid4().hex,
+            queue_item_id=draft.queue_item_id)
+        with self._uow(write=True) as uow:
+            item = uow.queue.get(draft.queue_item_id) if draft.queue_item_id else None
+            if draft.queue_item_id and item is None:
+                raise LeadInvalid({"queue_item_id": f"There is no queue item {draft.queue_item_id}."})
+            uow.leads.add(lead)
+            uow.flush()
+            uow.changelog.append(at=now, actor=person(who), entity="lead", entity_id=lead.id,
+                                 action="created", after=lead.snapshot())
+            self._crm.record_lead(uow, lead, now, person(who))
+            if item is not None and item.state != ItemState.DONE:
+                before = item.snapshot()
+                item.lead_id = lead.id
+                item.resolve(who, now, Disposition.LEAD_CREATED)
+                uow.changelog.append(at=now, actor=person(who), entity="queue_item",
+                                     entity_id=item.id, action="resolved", before=before,
+                                     after=item.snapshot(), reason=f"lead {lead.id} created")
+            uow.commit()
+        return lead
+
+    def all(self) -> list[dict]:
+        with self._uow() as uow:
+            return [lead_json(lead) for lead in uow.leads.all()]
+
+
+def lead_json(lead: Lead) -> dict:
+    data = lead.snapshot()
+    data.update(id=lead.id, created_at=iso(lead.created_at), created_by=lead.created_by,
+                delivered_at=iso(lead.delivered_at), last_error=lead.last_error)
+    return data

@@ -1,0 +1,98 @@
+"""What people do with the queue (claim, called back, resolve) and what they see of it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from desktop.domain.changelog import person
+from desktop.domain.clock import Clock, utcnow
+from desktop.domain.queue import Disposition, QueueItem, QueueRuleError
+from desktop.services.unit_of_work import UnitOfWorkFactory
+from desktop.services.views import CallRow, HistoryRow, ItemDetail, QueueRow
+
+
+class QueueService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock = utcnow,
+                 follow_up_after: timedelta = timedelta(hours=2),
+                 done_visible: timedelta = timedelta(hours=12)):
+        self._uow = uow_factory
+        self._clock = clock
+        self.follow_up_after = follow_up_after
+        self.done_visible = done_visible
+
+    # -- reading -------------------------------------------------------------------------
+    def board(self) -> list[QueueRow]:
+        """Open items and recently resolved ones, as plain rows."""
+        with self._uow() as uow:
+            items = uow.queue.board(done_since=self._clock() - self.done_visible)
+            return self._rows(uow, items)
+
+    def open_rows(self) -> list[QueueRow]:
+        with self._uow() as uow:
+            return self._rows(uow, uow.queue.open_items())
+
+    def detail(self, item_id: int) -> ItemDetail:
+        with self._uow() as uow:
+            item = self._get(uow, item_id)
+            calls = tuple(CallRow(c.provider_call_id, c.direction, c.outcome, c.raw_status,
+                                  c.started_at, c.duration_s, c.transcript)
+                          for c in uow.calls.for_item(item_id))
+            history = tuple(HistoryRow(e.seq, e.at, e.actor, e.action, e.reason or "")
+                            for e in uow.changelog.for_entity("queue_item", item_id))
+            contact = uow.contacts.by_phone(item.phone)
+            known = (f"{contact.name} — in your customer list since {contact.created_at:%b %Y}"
+                     if contact else None)
+            return ItemDetail(self._rows(uow, [item])[0], calls, history, known)
+
+    @staticmethod
+    def _rows(uow, items: list[QueueItem]) -> list[QueueRow]:
+        rows = []
+        ids_by_item = uow.calls.inbound_ids_by_item([item.id for item in items])
+        for item in items:
+            missed_ids = tuple(ids_by_item[item.id])
+            rows.append(QueueRow(
+                id=item.id, phone=item.phone, caller_name=item.caller_name,
+                calls=item.call_count, call_ids=missed_ids, first_call_at=item.first_call_at,
+                last_call_at=item.last_call_at, outcome=item.last_outcome,
+                transcript=item.last_transcript, urgency=str(item.urgency),
+                state=str(item.state), owner=item.owner, source=item.source,
+                disposition=None if item.disposition is None else str(item.disposition),
+                callback_attempts=item.callback_attempts, follow_up_at=item.follow_up_at,
+                resolved_at=item.resolved_at, lead_id=item.lead_id))
+        return rows
+
+    # -- acting ------------------------------------------------------------------------
+    def claim(self, item_id: int, who: str) -> QueueRow:
+        return self._act(item_id, who, "claimed", lambda item, now: item.claim(who, now))
+
+    def mark_called_back(self, item_id: int, who: str) -> QueueRow:
+        return self._act(item_id, who, "called_back",
+                         lambda item, now: item.mark_called_back(who, now, self.follow_up_after))
+
+    def resolve(self, item_id: int, who: str, disposition: Disposition | str,
+                reason: str | None = None) -> QueueRow:
+        disposition = Disposition(disposition)
+        return self._act(item_id, who, "resolved",
+                         lambda item, now: item.resolve(who, now, disposition), reason)
+
+    def _act(self, item_id: int, who: str, action: str, change, reason=None) -> QueueRow:
+        with self._uow(write=True) as uow:
+            item = self._get(uow, item_id)
+            now = self._clock()
+            before = item.snapshot()
+            change(item, now)
+            uow.changelog.append(at=now, actor=person(who), entity="queue_item",
+                                 entity_id=item.id, action=action, before=before,
+                                 after=item.snapshot(), reason=reason)
+            uow.commit()
+            return self._rows(uow, [item])[0]
+
+    @staticmethod
+    def _get(uow, item_id: int) -> QueueItem:
+        item = uow.queue.get(item_id)
+        if item is None:
+            raise QueueRuleError(f"There is no queue item {item_id}.")
+        return item
+
+    def now(self) -> datetime:
+        return self._clock()

@@ -1,0 +1,51 @@
+"""Reading and changing settings; every change lands in the change log."""
+
+from __future__ import annotations
+
+from desktop.config import SETTINGS, Settings, setting
+from desktop.domain.clock import Clock, utcnow
+from desktop.services.unit_of_work import UnitOfWorkFactory
+
+
+class SettingsService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, settings_file, clock: Clock = utcnow):
+        self._uow = uow_factory
+        self._file = settings_file
+        self._clock = clock
+
+    def load(self) -> Settings:
+        with self._uow() as uow:
+            stored = uow.settings.all()
+        stored.update({k: v for k, v in self._file.read().items() if k in SETTINGS})
+        # Ignore stored values that no longer validate (a setting's rules tightened).
+        values = {}
+        for key, value in stored.items():
+            if key in SETTINGS:
+                try:
+                    values[key] = SETTINGS[key].validate(value)
+                except ValueError:
+                    continue
+        return Settings(values)
+
+    def set(self, key: str, value, actor: str, reason: str | None = None) -> object:
+        """Validate and store `value` (already typed; use Setting.parse for text)."""
+        spec = setting(key)
+        value = spec.validate(value)
+        before = self.load()[key]
+        now = self._clock()
+        with self._uow(write=True) as uow:
+            if spec.in_file:
+                values = self._file.read()
+                values[key] = value
+                self._file.write(values)
+            else:
+                uow.settings.put(key, value, now)
+            uow.changelog.append(at=now, actor=actor, entity="setting", entity_id=key,
+                                 action="changed", before={"value": before},
+                                 after={"value": value}, reason=reason)
+            uow.commit()
+        return value
+
+    def set_many(self, values: dict, actor: str, reason: str | None = None) -> None:
+        for key, value in values.items():
+            self.set(key, value, actor, reason)

@@ -1,0 +1,158 @@
+"""Phone sync: poll the provider since the stored cursor, store calls once, keep the queue.
+
+One poll = read the cursor, list calls that finished in [cursor - overlap, now), and commit
+each page in its own transaction (calls, queue items and change-log entries together).
+The cursor moves only after the last page, so a crash mid-poll re-reads from the old
+cursor and the unique (provider, provider_call_id) key absorbs the repeats.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from desktop.adapters.phone.base import PhoneProvider, ProviderError
+from desktop.domain.calls import Call, Direction, ProviderCall
+from desktop.domain.changelog import worker
+from desktop.domain.clock import Clock, utcnow
+from desktop.domain.queue import QueueItem
+from desktop.services.unit_of_work import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+ACTOR = worker("sync")
+
+
+@dataclass(frozen=True)
+class SyncPolicy:
+    overlap: timedelta = timedelta(seconds=120)
+    backfill: timedelta = timedelta(days=7)
+
+
+@dataclass
+class SyncResult:
+    new_calls: int = 0
+    updated_calls: int = 0
+    new_items: int = 0
+    merged_calls: int = 0
+    callback_attempts: int = 0
+    skipped: int = 0
+    pages: int = 0
+    error: str | None = None
+    new_item_ids: list[int] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.new_calls or self.updated_calls)
+
+
+Progress = Callable[[SyncResult], None]
+
+
+class PhoneSync:
+    def __init__(self, uow_factory: UnitOfWorkFactory, provider: PhoneProvider,
+                 policy: SyncPolicy = SyncPolicy(), clock: Clock = utcnow):
+        self._uow = uow_factory
+        self.provider = provider
+        self.policy = policy
+        self._clock = clock
+        self.connector = f"phone:{provider.name}"
+
+    def poll(self, progress: Progress | None = None) -> SyncResult:
+        result = SyncResult()
+        until = self._clock()
+        with self._uow() as uow:
+            cursor = uow.connectors.get_or_create(self.connector).cursor
+        since = cursor - self.policy.overlap if cursor else until - self.policy.backfill
+        try:
+            for page in self.provider.list_calls(since, until):
+                self._store_page(page, result)
+                result.pages += 1
+                if progress:
+                    progress(result)
+        except ProviderError as exc:
+            result.error = str(exc)
+            self._record_health(error=exc)
+            log.warning("phone sync failed: %s", exc)
+            return result
+        self._record_health(cursor=until)
+        return result
+
+    def _store_page(self, page: list[ProviderCall], result: SyncResult) -> None:
+        with self._uow(write=True) as uow:
+            now = self._clock()
+            for pc in page:
+                try:
+                    self._store_call(uow, pc, now, result)
+                except (ValueError, TypeError) as exc:
+                    # A malformed record is skipped and logged; the rest of the page syncs.
+                    result.skipped += 1
+                    log.warning("skipped call %r: %s", getattr(pc, "provider_call_id", "?"), exc)
+            uow.commit()
+
+    def _store_call(self, uow, pc: ProviderCall, now: datetime, result: SyncResult) -> None:
+        call = uow.calls.by_provider_id(self.provider.name, pc.provider_call_id)
+        if call is not None:
+            if call.update_from(pc):
+                result.updated_calls += 1
+            return
+        call = Call.from_provider(self.provider.name, pc)
+        uow.calls.add(call)
+        result.new_calls += 1
+        if pc.needs_callback:
+            self._queue_missed_call(uow, call, now, result)
+        elif pc.direction == Direction.OUTBOUND:
+            self._note_callback(uow, call, now, result)
+
+    def _queue_missed_call(self, uow, call: Call, now: datetime, result: SyncResult) -> None:
+        item = uow.queue.open_for_phone(call.customer_number)
+        if item is None:
+            item = QueueItem.open_for(call)
+            if not item.caller_name:
+                contact = uow.contacts.by_phone(call.customer_number)
+                item.caller_name = contact.name if contact else None
+            uow.queue.add(item)
+            uow.flush()
+            result.new_items += 1
+            result.new_item_ids.append(item.id)
+            action, before = "created", None
+        else:
+            before = item.snapshot()
+            item.add_missed_call(call)
+            result.merged_calls += 1
+            action = "call_merged"
+        call.queue_item_id = item.id
+        uow.changelog.append(at=now, actor=ACTOR, entity="queue_item", entity_id=item.id,
+                             action=action, before=before, after=item.snapshot(),
+                             reason=f"{call.outcome} call {call.provider_call_id} from {call.from_number}")
+
+    def _note_callback(self, uow, call: Call, now: datetime, result: SyncResult) -> None:
+        item = uow.queue.open_for_phone(call.customer_number)
+        if item is None:
+            return
+        before = item.snapshot()
+        item.add_callback_attempt(call)
+        call.queue_item_id = item.id
+        result.callback_attempts += 1
+        uow.changelog.append(at=now, actor=ACTOR, entity="queue_item", entity_id=item.id,
+                             action="callback_seen", before=before, after=item.snapshot(),
+                             reason=f"outbound call {call.provider_call_id} ({call.outcome})")
+
+    def _record_health(self, cursor: datetime | None = None,
+                       error: ProviderError | None = None) -> None:
+        with self._uow(write=True) as uow:
+            state = uow.connectors.get_or_create(self.connector)
+            now = self._clock()
+            was_error = state.last_error
+            if error is None:
+                state.record_success(now, cursor)
+            else:
+                state.record_failure(now, str(error), str(error.kind), error.retry_after_s)
+            # Log the moments a connector breaks, changes its complaint or recovers.
+            if state.last_error != was_error:
+                uow.changelog.append(
+                    at=now, actor=ACTOR, entity="connector", entity_id=self.connector,
+                    action="failed" if error else "recovered",
+                    before={"error": was_error}, after={"error": state.last_error})
+            uow.commit()

@@ -1,0 +1,1 @@
+"""The desk window: the only package (with the entry wiring) that imports PySide6."""

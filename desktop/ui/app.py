@@ -1,0 +1,45 @@
+"""Start the desk: QApplication, stylesheet, icon, the window, timers."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from desktop import APP_ID, APP_NAME, __version__
+from desktop.bootstrap import open_app
+from desktop.ui.main_window import MainWindow
+from desktop.ui.theme import resources_dir, stylesheet
+from desktop.ui.workers import TaskRunner
+
+
+def make_qapp() -> QApplication:
+    qapp = QApplication.instance() or QApplication(sys.argv[:1])
+    qapp.setApplicationName(APP_NAME)
+    qapp.setOrganizationName(APP_ID)
+    qapp.setApplicationVersion(__version__)
+    qapp.setStyle("Fusion")
+    qapp.setStyleSheet(stylesheet())
+    icon = resources_dir() / "icons" / "frontdesk.svg"
+    if icon.exists():
+        qapp.setWindowIcon(QIcon(str(icon)))
+    return qapp
+
+
+def run_desk(data_dir: Path, demo: bool = False, quit_after: float | None = None) -> int:
+    qapp = make_qapp()
+    app = open_app(data_dir)
+    runner = TaskRunner()
+    window = MainWindow(app, runner, demo=demo)
+    window.shown.connect(lambda: print("window shown", file=sys.stderr, flush=True))
+    window.show()
+    window.start()
+    if quit_after is not None:
+        QTimer.singleShot(int(quit_after * 1000), window.close)
+    code = qapp.exec()
+    runner.wait(5000)
+    app.close()
+    return code

@@ -1,0 +1,30 @@
+"""Small display helpers shared by the widgets (portable: no %-I, which Windows lacks)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+
+def clock_time(moment: datetime, zone) -> str:
+    return f"{moment.astimezone(zone):%I:%M %p}".lstrip("0")
+
+
+def day_and_time(moment: datetime, zone, today) -> str:
+    local = moment.astimezone(zone)
+    return clock_time(moment, zone) if local.date() == today else \
+        f"{local:%a %b %d}, {clock_time(moment, zone)}"
+
+
+def format_age(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m {seconds % 60:02d}s"
+    if seconds < 86400:
+        return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+    return f"{seconds // 86400}d {seconds % 86400 // 3600}h"
+
+
+def format_duration(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"

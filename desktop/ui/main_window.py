@@ -1,0 +1,228 @@
+"""The desk window: Queue and Change log tabs, the status area, shortcuts, and the wiring
+between the widgets and the services (always through the task runner)."""
+
+from __future__ import annotations
+
+import logging
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QMessageBox, QTabWidget, \
+    QVBoxLayout, QWidget
+
+from desktop import APP_NAME
+from desktop.domain.queue import LANE_ORDER, QueueRuleError
+from desktop.services.sync import SyncResult
+from desktop.ui.changelog_tab import ChangeLogTab
+from desktop.ui.lead_form import LeadForm
+from desktop.ui.models.queue_model import QueueModel
+from desktop.ui.queue_tab import QueueTab
+from desktop.ui.status_area import StatusArea
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    board_loaded = Signal()  # after each queue refresh lands (tests and screenshots wait on it)
+    shown = Signal()
+
+    def __init__(self, app, runner, demo: bool = False, clock=None):
+        super().__init__()
+        self.app, self.runner = app, runner
+        self.zone = ZoneInfo(app.settings["business.timezone"])
+        self.who = app.desk_user
+        self._polling = False
+        self._shown_once = False
+        self.setWindowTitle(f"{APP_NAME} — {app.settings['business.name']}")
+        self.resize(1500, 880)
+
+        self.model = QueueModel(app.callback_target, self.zone, clock or app.clock, self)
+        self.queue_tab = QueueTab(self.model, self.zone)
+        self.changelog_tab = ChangeLogTab(app, runner, self.zone)
+        self.tabs = QTabWidget(objectName="mainTabs")
+        self.tabs.addTab(self.queue_tab, "Queue")
+        self.tabs.addTab(self.changelog_tab, "Change log")
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.status = StatusArea(app.phone.label if app.phone else None, app.crm.label)
+        self.statusBar().addPermanentWidget(self.status, 1)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self._header(demo))
+        layout.addWidget(self.tabs)
+        self.setCentralWidget(central)
+
+        self.queue_tab.selection_changed.connect(self.load_detail)
+        detail = self.queue_tab.detail
+        detail.claim_requested.connect(self.claim)
+        detail.called_back_requested.connect(self.called_back)
+        detail.resolve_requested.connect(self.resolve)
+        detail.lead_requested.connect(self.open_lead_form)
+        self._shortcuts()
+
+        self.poll_timer = QTimer(self, interval=int(app.poll_interval.total_seconds() * 1000))
+        self.poll_timer.timeout.connect(self.poll)
+        self.tick_timer = QTimer(self, interval=1000)
+        self.tick_timer.timeout.connect(self._tick)
+
+    def _header(self, demo: bool) -> QWidget:
+        header = QWidget(objectName="header")
+        row = QHBoxLayout(header)
+        row.setContentsMargins(18, 10, 18, 10)
+        title = QLabel(APP_NAME, objectName="appTitle")
+        shop = QLabel(self.app.settings["business.name"], objectName="shopName")
+        row.addWidget(title)
+        row.addWidget(shop)
+        if demo:
+            row.addWidget(QLabel("DEMO — simulated calls", objectName="demoBadge"))
+        row.addStretch()
+        row.addWidget(QLabel(f"Signed in as {self.who}", objectName="deskUser"))
+        return header
+
+    def _shortcuts(self) -> None:
+        detail = self.queue_tab.detail
+        bindings = {
+            "Ctrl+K": lambda: self._on_selected(self.claim),
+            "Ctrl+B": lambda: self._on_selected(self.called_back),
+            "Ctrl+R": detail.open_resolve_menu,
+            "Ctrl+L": lambda: self._on_selected(self.open_lead_form),
+            "Ctrl+Shift+C": detail.copy_number,
+            "Ctrl+Return": detail.dial,
+            "F5": self.poll,
+            "Ctrl+0": lambda: self.queue_tab.set_lane(None),
+        }
+        for n, lane in enumerate(LANE_ORDER, start=1):
+            bindings[f"Ctrl+{n}"] = lambda lane=lane: self.queue_tab.set_lane(lane)
+        for keys, slot in bindings.items():
+            QShortcut(QKeySequence(keys), self, activated=slot)
+
+    # -- life cycle ----------------------------------------------------------------------
+    def start(self) -> None:
+        """Begin polling and ticking; load what is already stored at once."""
+        self.refresh_board()
+        self.refresh_health()
+        if self.app.sync is not None:
+            self.poll()
+            self.poll_timer.start()
+        self.tick_timer.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            self.shown.emit()
+
+    def closeEvent(self, event) -> None:
+        self.poll_timer.stop()
+        self.tick_timer.stop()
+        self.runner.wait(5000)
+        super().closeEvent(event)
+
+    # -- sync ------------------------------------------------------------------------------
+    def poll(self) -> None:
+        if self.app.sync is None or self._polling:
+            return  # one poll per connector at a time
+        self._polling = True
+        self.runner.submit(self.app.sync.poll, on_done=self._polled, on_error=self._poll_crashed)
+
+    def _polled(self, result: SyncResult) -> None:
+        self._polling = False
+        if result.error:
+            self.status.show_poll(f"Last poll failed: {result.error}")
+        elif result.new_items or result.merged_calls:
+            self.status.show_poll(f"{result.new_items} new caller(s), "
+                                  f"{result.merged_calls} repeat call(s) in the last poll")
+        if result.changed:
+            self.refresh_board()
+        self.refresh_health()
+
+    def _poll_crashed(self, exc: Exception) -> None:
+        self._polling = False
+        self.status.show_poll(f"Sync stopped with an unexpected error: {exc}")
+        self.refresh_health()
+
+    # -- refreshing ------------------------------------------------------------------------
+    def refresh_board(self) -> None:
+        self.runner.submit(self.app.queue.board, on_done=self._board_loaded,
+                           on_error=self._report)
+
+    def _board_loaded(self, rows) -> None:
+        selected = self.queue_tab.selected_id()
+        self.model.set_rows(rows)
+        if selected is not None:
+            self.load_detail(selected)
+        elif self.queue_tab.proxy.rowCount():
+            self.queue_tab.table.selectRow(0)
+        if self.tabs.currentWidget() is self.changelog_tab:
+            self.changelog_tab.refresh()
+        self.board_loaded.emit()
+
+    def refresh_health(self) -> None:
+        self.runner.submit(self.app.health.rows,
+                           on_done=lambda result: self.status.show_health(*result))
+
+    def load_detail(self, item_id) -> None:
+        if item_id is None:
+            self.queue_tab.detail.show_detail(None)
+            return
+        self.runner.submit(self.app.queue.detail, item_id, on_done=self._detail_loaded,
+                           on_error=self._report)
+
+    def _detail_loaded(self, detail) -> None:
+        if detail.row.id == self.queue_tab.selected_id():
+            self.queue_tab.detail.show_detail(detail, self.model.now)
+
+    def _tick(self) -> None:
+        self.model.tick()
+        if self.tick_timer.isActive() and int(self.model.now.timestamp()) % 5 == 0:
+            self.refresh_health()
+
+    def _tab_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.changelog_tab:
+            self.changelog_tab.refresh()
+
+    # -- actions ---------------------------------------------------------------------------
+    def _on_selected(self, action) -> None:
+        item_id = self.queue_tab.selected_id()
+        if item_id is not None:
+            action(item_id)
+
+    def claim(self, item_id: int) -> None:
+        self.runner.submit(self.app.queue.claim, item_id, self.who,
+                           on_done=self._acted, on_error=self._report)
+
+    def called_back(self, item_id: int) -> None:
+        self.runner.submit(self.app.queue.mark_called_back, item_id, self.who,
+                           on_done=self._acted, on_error=self._report)
+
+    def resolve(self, item_id: int, disposition: str) -> None:
+        self.runner.submit(self.app.queue.resolve, item_id, self.who, disposition,
+                           on_done=self._acted, on_error=self._report)
+
+    def _acted(self, _row) -> None:
+        self.refresh_board()
+
+    def open_lead_form(self, item_id: int) -> LeadForm | None:
+        row = self.model.row_for(item_id)
+        if row is None:
+            return None
+        form = LeadForm(self.app.leads, self.runner, self.who,
+                        service_types=self.app.settings["lead.service_types"],
+                        sources=self.app.settings["lead.sources"],
+                        prefill={"name": row.display_name or "", "phone": row.phone,
+                                 "source": row.source or "", "notes": row.transcript or ""},
+                        queue_item_id=item_id, parent=self)
+        form.saved.connect(lambda _lead: self.refresh_board())
+        form.open()
+        return form
+
+    def _report(self, exc: Exception) -> None:
+        if isinstance(exc, QueueRuleError):
+            self.statusBar().showMessage(str(exc), 8000)
+            self.refresh_board()
+            return
+        log.error("action failed: %s", exc)
+        QMessageBox.warning(self, APP_NAME, f"That did not work: {exc}")

@@ -1,0 +1,57 @@
+"""The change log as a read-only table model (newest first)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+
+from desktop.services.views import ChangeRow
+
+COLUMNS = ("#", "Time", "Who", "What", "Action", "Details")
+
+
+class ChangeLogModel(QAbstractTableModel):
+    def __init__(self, zone, parent=None):
+        super().__init__(parent)
+        self.zone = zone
+        self._rows: list[ChangeRow] = []
+
+    def set_rows(self, rows: list[ChangeRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"before: {row.before}\nafter: {row.after}\nhash: {row.hash}"
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return (
+            str(row.seq),
+            f"{row.at.astimezone(self.zone):%b %d %H:%M:%S}",
+            row.actor.split(":", 1)[-1] + (" (worker)" if row.actor.startswith("worker:") else ""),
+            f"{row.entity.replace('_', ' ')} {row.entity_id}",
+            row.action.replace("_", " "),
+            row.reason or _changes(row.before, row.after),
+        )[index.column()]
+
+
+def _changes(before: dict | None, after: dict | None) -> str:
+    after = after or {}
+    before = before or {}
+    parts = [f"{key}: {before.get(key)!s} → {value!s}" for key, value in after.items()
+             if before and before.get(key) != value]
+    return "; ".join(parts)

@@ -1,0 +1,110 @@
+"""Make the README screenshots from the real demo: `xvfb-run -a uv run python tests/screenshots.py`.
+
+It builds a demo data folder exactly as `frontdesk --demo` does, with the clock pinned to
+a busy weekday afternoon (so the pictures do not depend on when they are taken), opens
+the real window on the xcb platform, lets the sync worker fill the queue, and grabs the
+screen: the queue, the lead form (with a validation message showing) and the change log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication
+
+from desktop.bootstrap import make_demo_dir, open_app
+from desktop.ui.app import make_qapp
+from desktop.ui.main_window import MainWindow
+from desktop.ui.models.queue_model import ROW_ROLE
+from desktop.ui.workers import TaskRunner
+
+
+class PinnedClock:
+    """Starts at a chosen moment and runs at real speed from there."""
+
+    def __init__(self, start: datetime):
+        self.start, self.t0 = start, time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self.t0)
+
+
+def busy_afternoon() -> datetime:
+    local = datetime.now().astimezone()
+    days_back = (local.weekday() - 1) % 7 or 7  # the most recent Tuesday before today
+    return (local - timedelta(days=days_back)).replace(hour=14, minute=35, second=0,
+                                                       microsecond=0)
+
+
+def grab(widget, path: Path) -> None:
+    QApplication.processEvents()
+    screen = widget.screen() or QGuiApplication.primaryScreen()
+    pixmap = screen.grabWindow(widget.winId())
+    if pixmap.isNull() or pixmap.width() < 10:
+        pixmap = widget.grab()  # platforms without screen capture (offscreen)
+    pixmap.save(str(path))
+    print(f"wrote {path} ({pixmap.width()}x{pixmap.height()})", file=sys.stderr)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=Path("resources/screenshots"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    qapp = make_qapp()
+    clock = PinnedClock(busy_afternoon())
+    app = open_app(make_demo_dir(clock), clock=clock)
+    window = MainWindow(app, TaskRunner(), demo=True)
+    window.show()
+    window.start()
+
+    def rows():
+        proxy = window.queue_tab.proxy
+        return [proxy.index(n, 0).data(ROW_ROLE) for n in range(proxy.rowCount())]
+
+    def stage_queue():
+        listed = rows()
+        if len(listed) > 3:  # someone is already on the second caller
+            window.claim(listed[1].id)
+        spoken = [r for r in listed if r.transcript and len(r.transcript) > 80]
+        QTimer.singleShot(800, lambda: pick(spoken[0] if spoken else listed[0]))
+
+    def pick(row):
+        window.queue_tab.select_item(row.id)
+        QTimer.singleShot(800, lambda: shoot_queue(row))
+
+    def shoot_queue(row):
+        grab(window, args.out / "queue.png")
+        form = window.open_lead_form(row.id)
+        form.inputs["email"].setText("not-an-email")
+        form.inputs["service_address"].setFocus()
+        form.refresh_errors()
+        form._changed("email")
+        QTimer.singleShot(600, lambda: shoot_form(form))
+
+    def shoot_form(form):
+        grab(form, args.out / "lead-form.png")
+        form.reject()
+        window.tabs.setCurrentWidget(window.changelog_tab)
+        QTimer.singleShot(1200, shoot_log)
+
+    def shoot_log():
+        grab(window, args.out / "changelog.png")
+        qapp.quit()
+
+    window.board_loaded.connect(lambda: None)
+    QTimer.singleShot(4000, stage_queue)
+    code = qapp.exec()
+    app.close()
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
