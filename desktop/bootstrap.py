@@ -185,7 +185,10 @@ def make_demo_dir(clock: Clock = utcnow) -> Path:
         "phone.provider": "simulator",
         "phone.poll_seconds": 3,
         "phone.simulator.start": start.isoformat(timespec="seconds"),
-        "phone.simulator.live_from": now.isoformat(timespec="seconds"),
+        # Start the demo-pace stream a little in the past, so calls are already ringing
+        # when the window opens: a call shows once it has finished (rung out, voicemail).
+        "phone.simulator.live_from": (now - timedelta(seconds=90)).isoformat(timespec="seconds"),
+        "phone.simulator.live_gap_seconds": 5,  # a lively demo: a missed call every ~10 s
         "desk.user": "Dana",
     }, actor, reason="demo mode")
     from desktop.adapters.phone.simulator import REGULAR_CALLERS

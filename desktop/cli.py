@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -62,10 +63,14 @@ def _app(args):
 def _open_window(args) -> int:
     from desktop.bootstrap import make_demo_dir, resolve_data_dir
     from desktop.ui.app import run_desk
-    data_dir = make_demo_dir() if args.demo else resolve_data_dir(args.data_dir)
-    if args.demo:
-        _say(f"demo data folder: {data_dir}")
-    return run_desk(data_dir, demo=args.demo, quit_after=args.quit_after)
+    if not args.demo:
+        return run_desk(resolve_data_dir(args.data_dir), quit_after=args.quit_after)
+    data_dir = make_demo_dir()
+    _say(f"demo data folder (deleted on exit): {data_dir}")
+    try:
+        return run_desk(data_dir, demo=True, quit_after=args.quit_after)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 # -- config and secrets ----------------------------------------------------------------

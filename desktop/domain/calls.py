@@ -68,6 +68,23 @@ class ProviderCall:
         return self.direction == Direction.INBOUND and self.outcome in MISSED_OUTCOMES
 
 
+def check_provider_call(pc: ProviderCall) -> None:
+    """Raise ValueError naming what makes a provider's record unusable (before it is stored)."""
+    if not isinstance(pc.provider_call_id, str) or not pc.provider_call_id.strip():
+        raise ValueError("the call has no provider id")
+    Direction(pc.direction)
+    Outcome(pc.outcome)
+    for name in ("from_number", "to_number", "raw_status"):
+        if not isinstance(getattr(pc, name), str):
+            raise ValueError(f"{name} is missing")
+    for name in ("started_at", "ended_at"):
+        moment = getattr(pc, name)
+        if moment is None and name == "ended_at":
+            continue
+        if not isinstance(moment, datetime) or moment.tzinfo is None:
+            raise ValueError(f"{name} is not a time with a time zone: {moment!r}")
+
+
 @dataclass(eq=False)
 class Call:
     """A stored call, unique by (provider, provider_call_id)."""

@@ -140,9 +140,10 @@ class QueueItem:
     def resolve(self, who: str, now: datetime, disposition: Disposition) -> None:
         if self.state == ItemState.DONE:
             raise QueueRuleError("This caller is already resolved.")
+        disposition = Disposition(disposition)  # refuse a bad one before changing anything
         self.claim(who, now)
         self.state = ItemState.DONE
-        self.disposition = Disposition(disposition)
+        self.disposition = disposition
         self.resolved_at = now
         self.resolved_by = who
         self.follow_up_at = None

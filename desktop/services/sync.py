@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from desktop.adapters.phone.base import PhoneProvider, ProviderError
-from desktop.domain.calls import Call, Direction, ProviderCall
+from desktop.domain.calls import Call, Direction, ProviderCall, check_provider_call
 from desktop.domain.changelog import worker
 from desktop.domain.clock import Clock, utcnow
 from desktop.domain.queue import QueueItem
@@ -92,6 +92,9 @@ class PhoneSync:
             uow.commit()
 
     def _store_call(self, uow, pc: ProviderCall, now: datetime, result: SyncResult) -> None:
+        # Refuse a malformed record before it reaches the session: a bad row there would
+        # fail the flush and take the whole page (and every later poll) down with it.
+        check_provider_call(pc)
         call = uow.calls.by_provider_id(self.provider.name, pc.provider_call_id)
         if call is not None:
             if call.update_from(pc):

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 class MainWindow(QMainWindow):
     board_loaded = Signal()  # after each queue refresh lands (tests and screenshots wait on it)
+    polled = Signal(object)  # the SyncResult of each finished poll
     shown = Signal()
 
     def __init__(self, app, runner, demo: bool = False, clock=None):
@@ -130,6 +131,7 @@ class MainWindow(QMainWindow):
 
     def _polled(self, result: SyncResult) -> None:
         self._polling = False
+        self.polled.emit(result)
         if result.error:
             self.status.show_poll(f"Last poll failed: {result.error}")
         elif result.new_items or result.merged_calls:

@@ -38,99 +38,100 @@ from desktop.domain.calls import MISSED_OUTCOMES, Direction, Outcome, ProviderCa
 from desktop.domain.clock import as_utc, utcnow
 
 EMERGENCY_TRANSCRIPTS = [
-    "Hi, this is Karen Novak, I've got water coming through the kitchen ceiling, it's dripping "
+    "Hi, this is {full}, I've got water coming through the kitchen ceiling, it's dripping "
     "right onto the floor and I think it's from the upstairs bathroom. I'm at 2214 West "
     "Belmont. Please call me back as soon as you can.",
-    "Yeah hi, my name is Tom Brennan, I smell gas in the basement, it's pretty strong near the "
+    "Yeah hi, my name is {full}, I smell gas in the basement, it's pretty strong near the "
     "water heater. I opened the windows. Is that something you guys handle? Call me back please.",
-    "Hello, this is Priya, um, we have no heat and we have a newborn at home, the furnace just "
+    "Hello, this is {first}, um, we have no heat and we have a newborn at home, the furnace just "
     "keeps clicking and won't come on and it's getting cold in here. Please call me back, "
     "it's urgent.",
-    "Hi it's Darnell Washington, we got sewage backing up out of the basement floor drain, it "
+    "Hi it's {full}, we got sewage backing up out of the basement floor drain, it "
     "comes up every time somebody flushes. Need somebody out today if possible. 6142 South "
     "Drexel. Thanks.",
-    "This is Linda Kowalski, a pipe burst in the laundry room, I shut the main off but there's "
+    "This is {full}, a pipe burst in the laundry room, I shut the main off but there's "
     "water everywhere. Please call me back right away.",
-    "Hi, uh, my name's Jake, there were sparks coming out of the electrical panel when I flipped "
-    "the breaker and now half the house is out and it smells like something burned. Can "
+    "Hi, uh, my name's {first}, there were sparks coming out of the electrical panel when I "
+    "flipped the breaker and now half the house is out and it smells like something burned. Can "
     "somebody come out tonight?",
     "Hi, the carbon monoxide alarm is going off in our hallway, we're all outside now. The fire "
-    "department said to get the furnace looked at before we go back in. This is Angela Reyes, "
+    "department said to get the furnace looked at before we go back in. This is {full}, "
     "please call me back.",
-    "Hi, this is Mark Sullivan calling about my mother's house, the AC is out and she's 84 and "
+    "Hi, this is {full} calling about my mother's house, the AC is out and she's 84 and "
     "it's supposed to be 100 degrees today. She's at 915 North Harlem in Elmwood Park. Please "
     "call me, I'm really worried about her.",
 ]
 
 ROUTINE_TRANSCRIPTS = [
-    "Hi, this is Maria Gonzalez, I'd like to get an estimate for replacing our water heater, "
+    "Hi, this is {full}, I'd like to get an estimate for replacing our water heater, "
     "it's about fifteen years old and it's making a popping noise. Call me back when you get a "
     "chance. Thanks.",
-    "Hey, it's Steve, the kitchen faucet has been dripping for a couple weeks now, no rush, I "
+    "Hey, it's {first}, the kitchen faucet has been dripping for a couple weeks now, no rush, I "
     "just want to get somebody out sometime next week.",
     "Hi, I'd like to schedule the annual furnace tune-up, we had you guys out last October. "
-    "This is the Patel residence. Give us a call back.",
+    "This is {full}, give us a call back.",
     "Hello, I'm looking for a quote on a new AC unit, ours is about twenty years old. We're in "
-    "Naperville. My name is Gary Lindholm. Thanks.",
+    "Naperville. My name is {full}. Thanks.",
     "Hi, the bathroom sink drain is clogged, I tried Drano and it didn't do anything. This is "
-    "Jessica, call me back please.",
+    "{first}, call me back please.",
     "Yes, hi, I have a question about an invoice I got, I think I was charged twice for the "
-    "service call. This is Robert Kim. My number is 708-555-0111.",
-    "Hi, this is Denise, I have an appointment Thursday morning and I need to reschedule, "
+    "service call. This is {full}. My number is 708-555-0111.",
+    "Hi, this is {first}, I have an appointment Thursday morning and I need to reschedule, "
     "something came up at work. Anytime Friday would be fine. Thanks.",
     "Hey, the garbage disposal is just humming and not spinning, I hit the reset button and "
-    "nothing. It's Carlos at 1840 West Cullerton. Give me a call.",
+    "nothing. It's {first} at 1840 West Cullerton. Give me a call.",
     "hi call me back please",
-    "Hey it's Mike, just call me back when you can.",
+    "Hey it's {first}, just call me back when you can.",
     "Hi, um, I was calling about the... never mind, I'll call back later.",
     "Hello? Hello? Okay, I'll try again.",
-    "Hi, this is Jen from Lakeview Property Management, we have a few units that need their "
+    "Hi, this is {first} from Lakeview Property Management, we have a few units that need their "
     "water heaters flushed. Call me back to set up a time.",
-    "Hi, our toilet keeps running all night, it's the upstairs one. This is Patricia Nowak. No "
+    "Hi, our toilet keeps running all night, it's the upstairs one. This is {full}. No "
     "rush. Thank you.",
     "Hi, I'm calling to see if you guys install tankless water heaters and roughly what that "
-    "costs. This is Eric, 847-555-0127.",
+    "costs. This is {first}, 847-555-0127.",
     "Hello, the thermostat screen went blank, I changed the batteries and it's still blank. "
-    "This is Helen Fitzgerald, call me back please.",
+    "This is {full}, call me back please.",
     "Hi, we're buying a house in Evanston and we wanted a sewer camera inspection before we "
-    "close on the fifteenth. My name is Andrew Cohen. Thanks.",
-    "Hey, this is Luis, the tech that came out Tuesday said he'd order a part for the boiler, "
+    "close on the fifteenth. My name is {full}. Thanks.",
+    "Hey, this is {first}, the tech that came out Tuesday said he'd order a part for the boiler, "
     "I'm just checking if it's in yet.",
-    "Hi, this is Donna, the outlet in the garage stopped working and the GFCI won't reset. "
+    "Hi, this is {first}, the outlet in the garage stopped working and the GFCI won't reset. "
     "Call me back.",
-    "Good morning, this is Frank DeLuca, the water pressure in the shower is really low, just "
+    "Good morning, this is {full}, the water pressure in the shower is really low, just "
     "the one bathroom. Can someone take a look this week?",
-    "Hi, I'd like to get a quote on a whole-house humidifier for the furnace. This is Nicole. "
+    "Hi, I'd like to get a quote on a whole-house humidifier for the furnace. This is {first}. "
     "Thanks.",
     "Hi, we got the postcard about the spring AC special and I'd like to sign up for that. This "
-    "is Walter Schmidt, 630-555-0171.",
+    "is {full}, 630-555-0171.",
     "Hey, the sump pump is making a grinding noise, it's still pumping but it sounds bad. It's "
-    "Kevin O'Brien. Call me back.",
-    "Hi, I'm returning your call about the estimate. This is Sandra. Call me back.",
-    "Hi this is Tony, what size furnace filter do we use? You guys put the system in. Just give "
+    "{full}. Call me back.",
+    "Hi, I'm returning your call about the estimate. This is {first}. Call me back.",
+    "Hi this is {first}, what size furnace filter do we use? You guys put the system in. Just give "
     "me a call.",
     "Hello, I need someone to hook up a new dishwasher, I already bought it, it's a Bosch. This "
-    "is Ruth Adler. Thanks.",
-    "Hi, it's Jamal Carter, the water heater pilot light keeps going out. We still have some "
+    "is {full}. Thanks.",
+    "Hi, it's {full}, the water heater pilot light keeps going out. We still have some "
     "hot water. Call me back today if you can.",
     "Hi, I wanted to see if you could put in a ceiling fan in the bedroom. I'm at 3350 North "
-    "Sheffield. My name's Olivia.",
-    "Hi, I'm calling to pay my bill over the phone, can someone call me back. This is Edward "
-    "Murphy, the account is under Murphy.",
+    "Sheffield. My name's {first}.",
+    "Hi, I'm calling to pay my bill over the phone, can someone call me back. This is {full}, "
+    "the account is under my name.",
     "Hey there, the AC is running but it's not really cooling, the upstairs is like 80. This is "
-    "Christine. Not an emergency, just whenever you can.",
-    "Hi yes, the outdoor spigot is leaking when I turn it on. This is George Papadopoulos. Call "
+    "{first}. Not an emergency, just whenever you can.",
+    "Hi yes, the outdoor spigot is leaking when I turn it on. This is {full}. Call "
     "me back.",
     "Hi, I'm a property manager, unit 2B has a slow tub drain. The tenant's name is Ashley, "
     "she's home afternoons. Call me back to schedule.",
-    "Hi, this is Diane, I'd like a second opinion on a quote I got for a new furnace. Thanks.",
+    "Hi, this is {first}, I'd like a second opinion on a quote I got for a new furnace. Thanks.",
     "Uh yeah, call me back.",
-    "Hi, I'm calling about the job posting for a service tech. My name is Brandon. Thanks.",
-    "Hi, this is Gloria, just confirming our appointment tomorrow between eight and ten. Call "
+    "Hi, I'm calling about the job posting for a service tech. My name is {full}. Thanks.",
+    "Hi, this is {first}, just confirming our appointment tomorrow between eight and ten. Call "
     "me if anything changes.",
 ]
 
-#: every voicemail transcript; about 18% of them are emergencies
+#: every voicemail transcript; about 18% of them are emergencies. "{full}" and "{first}"
+#: stand for the caller's own name, filled in when a voicemail is generated.
 TRANSCRIPTS = EMERGENCY_TRANSCRIPTS + ROUTINE_TRANSCRIPTS
 
 #: customers who call again and again over the weeks, so the app has caller history to show
@@ -226,6 +227,7 @@ _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 class _Caller:
     number: str
     cnam: str | None  # what caller ID shows
+    name: str  # who they are, whatever caller ID shows; what they say on a voicemail
 
 
 def _cnam(full_name: str, style: int) -> str | None:
@@ -236,6 +238,11 @@ def _cnam(full_name: str, style: int) -> str | None:
         return None
     first, _, last = full_name.partition(" ")
     return f"{last} {first}".upper()[:15]
+
+
+def _voicemail_text(template: str, caller: _Caller) -> str:
+    """A transcript template spoken by this caller: their own name, not a stock one."""
+    return template.format(full=caller.name, first=caller.name.partition(" ")[0])
 
 
 def _digest(*parts: object) -> str:
@@ -270,7 +277,7 @@ class SimulatedLine(PhoneProvider):
         self._start = None if start is None else as_utc(start)
         self._clock = clock
         # The shop never calls itself, whatever number it was given.
-        self._regulars = [_Caller(number, _cnam(person, i))
+        self._regulars = [_Caller(number, _cnam(person, i), person)
                           for i, (person, number) in enumerate(REGULAR_CALLERS)
                           if number != shop_number]
         taken = {c.number for c in self._regulars} | {shop_number}
@@ -408,7 +415,7 @@ class SimulatedLine(PhoneProvider):
         # A one-off caller keeps the same name every time that number shows up.
         h = int(_digest(self.seed, "stranger", number)[:8], 16)
         person = f"{_FIRST_NAMES[h % 20]} {_LAST_NAMES[h // 20 % 20]}"
-        return _Caller(number, _cnam(person, h // 400))
+        return _Caller(number, _cnam(person, h // 400), person)
 
     def _mix(self, moment: datetime, retry: bool, demo: bool) -> dict[Outcome, int]:
         if demo:
@@ -432,7 +439,9 @@ class SimulatedLine(PhoneProvider):
     def _inbound(self, rng, caller: _Caller, started: datetime, mix, call_id: str) -> ProviderCall:
         outcome = _weighted(rng, mix)
         duration = rng.randint(*_DURATION_S[outcome])
-        transcript = rng.choice(TRANSCRIPTS) if outcome == Outcome.VOICEMAIL else None
+        transcript = None
+        if outcome == Outcome.VOICEMAIL:
+            transcript = _voicemail_text(rng.choice(TRANSCRIPTS), caller)
         return ProviderCall(
             provider_call_id=call_id, direction=Direction.INBOUND, from_number=caller.number,
             to_number=self.shop_number, started_at=started, outcome=outcome,
