@@ -1,0 +1,105 @@
+"""Fixtures shared by every test folder. No Qt here (tests/ui has its own conftest).
+
+Two autouse guards keep every test away from the user's machine: secrets go to an
+in-memory keyring, and the data folder is a fresh temporary one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import keyring
+import keyring.backend
+import pytest
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A keyring that lives in a dict, so tests can look inside it."""
+
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.passwords.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service, username):
+        try:
+            del self.passwords[(service, username)]
+        except KeyError:
+            raise keyring.errors.PasswordDeleteError(username) from None
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring():
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def isolated_data_dir_env(tmp_path_factory, monkeypatch) -> Path:
+    """FRONTDESK_DATA_DIR points at a fresh folder, so nothing writes to the real one."""
+    folder = tmp_path_factory.mktemp("default-data")
+    monkeypatch.setenv("FRONTDESK_DATA_DIR", str(folder))
+    return folder
+
+
+class FakeClock:
+    """A clock the test sets and advances; always timezone-aware UTC."""
+
+    def __init__(self, now: datetime | None = None):
+        self._now = datetime(2025, 2, 12, 21, 0, tzinfo=timezone.utc)
+        if now is not None:
+            self.set(now)
+
+    def __call__(self) -> datetime:
+        return self._now
+
+    def set(self, now: datetime) -> None:
+        if now.tzinfo is None:
+            raise ValueError("FakeClock needs an aware datetime")
+        self._now = now.astimezone(timezone.utc)
+
+    def advance(self, delta: timedelta | None = None, **kwargs) -> datetime:
+        self._now += delta if delta is not None else timedelta(**kwargs)
+        return self._now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def data_dir(tmp_path) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def app_factory(data_dir, clock):
+    """open(data_dir=..., clock=...) -> App; every app opened is closed at teardown."""
+    from desktop.bootstrap import open_app
+
+    opened = []
+
+    def open_(folder: Path | None = None, clock_=None):
+        app = open_app(folder or data_dir, clock=clock_ or clock, log_to_file=False)
+        opened.append(app)
+        return app
+
+    yield open_
+    for app in opened:
+        app.close()

@@ -1,0 +1,130 @@
+"""Schema migrations at start, and the backup copy taken before one runs."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import datetime, timezone
+
+from sqlalchemy import inspect, text
+
+from desktop.adapters.db import migrate
+from desktop.adapters.db.tables import metadata
+
+NOW = datetime(2025, 2, 12, 21, 0, 5, tzinfo=timezone.utc)
+
+SECOND_MIGRATION = '''"""add a scratch table (test only)
+
+Revision ID: 0002
+Revises: 0001
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table("scratch", sa.Column("id", sa.Integer(), primary_key=True))
+
+
+def downgrade() -> None:
+    op.drop_table("scratch")
+'''
+
+
+def test_a_fresh_folder_gets_the_schema_at_head_in_wal_mode(app_factory, data_dir, clock):
+    app = app_factory()
+    head = migrate.head_revision()
+    assert head == "0001"
+    assert migrate.current_revision(app.engine) == head
+    assert app.migration.from_revision is None and app.migration.to_revision == head
+    assert app.migration.backup is None  # nothing to back up in a brand-new database
+    assert (data_dir / "frontdesk.db").is_file()
+    tables = set(inspect(app.engine).get_table_names())
+    assert set(metadata.tables) <= tables
+    with app.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
+
+
+def test_reopening_an_up_to_date_database_migrates_nothing_and_backs_nothing_up(
+        app_factory, data_dir):
+    first = app_factory()
+    first.settings_service.set("business.name", "Riverside Plumbing", actor="person:test")
+    first.close()
+    again = app_factory()
+    assert not again.migration.migrated and again.migration.backup is None
+    assert not (data_dir / "backups").exists() or not any((data_dir / "backups").iterdir())
+    assert again.settings["business.name"] == "Riverside Plumbing"
+
+
+def test_backup_includes_rows_still_in_the_wal_file(tmp_path):
+    db = tmp_path / "frontdesk.db"
+    writer = sqlite3.connect(db)
+    try:
+        writer.execute("PRAGMA journal_mode=WAL")
+        writer.execute("PRAGMA wal_autocheckpoint=0")  # keep every commit in the WAL file
+        writer.execute("CREATE TABLE calls (id INTEGER PRIMARY KEY, note TEXT)")
+        writer.executemany("INSERT INTO calls (note) VALUES (?)",
+                           [(f"call {n}",) for n in range(250)])
+        writer.commit()
+        wal = tmp_path / "frontdesk.db-wal"
+        assert wal.is_file() and wal.stat().st_size > 0
+        # The premise: copying the main file alone would lose those rows.
+        naive = tmp_path / "naive-copy.db"
+        shutil.copyfile(db, naive)
+        with sqlite3.connect(naive) as conn:
+            assert not conn.execute("SELECT name FROM sqlite_master WHERE name='calls'").fetchall()
+
+        target = migrate._backup_sqlite(db, tmp_path / "backups", NOW, "0001")
+    finally:
+        writer.close()
+
+    assert target.parent == tmp_path / "backups"
+    assert target.name == "frontdesk-20250212-210005-rev0001.db"
+    copy = sqlite3.connect(target)
+    try:
+        assert copy.execute("SELECT COUNT(*) FROM calls").fetchone() == (250,)
+        assert copy.execute("SELECT note FROM calls WHERE id = 250").fetchone() == ("call 249",)
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    finally:
+        copy.close()
+
+
+def test_a_pending_migration_backs_up_first_then_upgrades(app_factory, data_dir, clock,
+                                                          monkeypatch, tmp_path):
+    clock.set(NOW)
+    old = app_factory()
+    old.settings_service.set("business.name", "Riverside Plumbing", actor="person:test")
+    entries = old.changelog.count()
+    old.close()
+
+    folder = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "versions" / "0002_scratch.py").write_text(SECOND_MIGRATION, encoding="utf-8")
+    monkeypatch.setattr(migrate, "MIGRATIONS_DIR", folder)
+
+    new = app_factory()
+
+    report = new.migration
+    assert (report.from_revision, report.to_revision, report.migrated) == ("0001", "0002", True)
+    assert report.backup == data_dir / "backups" / "frontdesk-20250212-210005-rev0001.db"
+    assert migrate.current_revision(new.engine) == "0002"
+    assert "scratch" in inspect(new.engine).get_table_names()
+    # The data came through the migration...
+    assert new.settings["business.name"] == "Riverside Plumbing"
+    assert new.changelog.count() == entries and new.changelog.verify() is None
+    # ...and the backup is the database as it was before it.
+    backup = sqlite3.connect(report.backup)
+    try:
+        assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert not backup.execute(
+            "SELECT name FROM sqlite_master WHERE name = 'scratch'").fetchall()
+        assert backup.execute("SELECT COUNT(*) FROM change_log").fetchone() == (entries,)
+    finally:
+        backup.close()
