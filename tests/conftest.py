@@ -6,12 +6,16 @@ in-memory keyring, and the data folder is a fresh temporary one.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import keyring
 import keyring.backend
 import pytest
+
+# Qt widgets in tests draw offscreen unless a test picks a real display (tests/slow does).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):

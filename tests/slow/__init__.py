@@ -1,0 +1,1 @@
+"""Slow tests: build the PyInstaller bundle and launch whole programs (marker `slow`)."""
