@@ -50,7 +50,8 @@ class QueueRow:
     def to_json(self, now: datetime, target: timedelta) -> dict:
         item = self.as_item()
         return {
-            "id": self.id, "phone": self.phone, "caller_name": self.caller_name,
+            "id": self.id, "phone": self.phone, "caller_name": self.display_name,
+            "caller_id": self.caller_name,  # the raw caller-ID (CNAM) text, as the line gave it
             "calls": self.calls, "call_ids": list(self.call_ids),
             "first_call_at": iso(self.first_call_at), "last_call_at": iso(self.last_call_at),
             "outcome": self.outcome, "transcript": self.transcript, "urgency": self.urgency,
