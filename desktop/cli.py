@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import sys
 import time
@@ -39,6 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("stopped")
         return OK
+    except BrokenPipeError:
+        # The reader went away (`frontdesk queue | head`): not a failure of ours. Point
+        # stdout at devnull so the interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return OK
     except Exception as exc:  # the last line of defence: a message, a log, exit 1
         logging.getLogger(__name__).exception("command failed")
         _say(f"failed: {exc}")
@@ -52,6 +58,16 @@ def _say(message: str) -> None:
 def _emit(document) -> None:
     json.dump(document, sys.stdout, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
+
+
+def _show(args, document, lines) -> int:
+    """--json: the one JSON document; otherwise one printed line per row."""
+    if args.json:
+        _emit(document)
+    else:
+        for line in lines:
+            print(line)
+    return OK
 
 
 def _app(args):
@@ -139,17 +155,11 @@ def _queue(args) -> int:
     app = _app(args)
     now, target = app.clock(), app.callback_target
     rows = sorted(app.queue.open_rows(), key=lambda r: r.as_item().priority_key(now, target))
-    if args.json:
-        _emit([row.to_json(now, target) for row in rows])
-        return OK
-    if not rows:
-        print("The queue is empty.")
-    for row in rows:
-        data = row.to_json(now, target)
-        print(f"#{row.id:<5} {data['lane']:<9} {row.phone_display:<16} "
-              f"{(row.caller_name or 'Unknown caller')[:24]:<24} {row.calls} call(s)  "
-              f"{row.outcome:<10} {row.owner or ''}")
-    return OK
+    items = [row.to_json(now, target) for row in rows]
+    lines = [f"#{row.id:<5} {item['lane']:<9} {row.phone_display:<16} "
+             f"{(row.display_name or 'Unknown caller')[:24]:<24} {row.calls} call(s)  "
+             f"{row.outcome:<10} {row.owner or ''}" for row, item in zip(rows, items)]
+    return _show(args, items, lines or ["The queue is empty."])
 
 
 def _lead_create(args) -> int:
@@ -173,13 +183,9 @@ def _lead_create(args) -> int:
 def _leads(args) -> int:
     app = _app(args)
     leads = app.leads.all()
-    if args.json:
-        _emit(leads)
-        return OK
-    for lead in leads:
-        print(f"#{lead['id']:<5} {lead['name'][:24]:<24} {lead['phone']:<14} "
-              f"{lead['service_type'][:20]:<20} {lead['delivery_state']}")
-    return OK
+    return _show(args, leads, [f"#{lead['id']:<5} {lead['name'][:24]:<24} {lead['phone']:<14} "
+                               f"{lead['service_type'][:20]:<20} {lead['delivery_state']}"
+                               for lead in leads])
 
 
 # -- change log and doctor ---------------------------------------------------------------
@@ -198,13 +204,9 @@ def _changelog(args) -> int:
             _emit({"intact": True, "entries": count})
         return OK
     rows = app.changelog.rows()
-    if args.json:
-        _emit([row.to_json() for row in rows])
-        return OK
-    for row in rows:
-        print(f"{row.seq:>6} {row.at:%Y-%m-%d %H:%M:%S} {row.actor:<18} "
-              f"{row.entity}:{row.entity_id} {row.action} {row.reason or ''}")
-    return OK
+    return _show(args, [row.to_json() for row in rows],
+                 [f"{row.seq:>6} {row.at:%Y-%m-%d %H:%M:%S} {row.actor:<18} "
+                  f"{row.entity}:{row.entity_id} {row.action} {row.reason or ''}" for row in rows])
 
 
 def _doctor(args) -> int:

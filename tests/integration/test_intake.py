@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from desktop.adapters.crm.builtin import BuiltinCrm
-from desktop.adapters.phone.base import ConnectionCheck, PhoneProvider
+from fakes import StaticLine
 from desktop.domain.calls import Direction, Outcome, ProviderCall
 from desktop.domain.leads import LeadDraft, LeadInvalid
 from desktop.services.intake import LeadService
@@ -24,26 +24,13 @@ LEAD = {
 }
 
 
-class OneCallLine(PhoneProvider):
-    name = "static"
-    label = "Static"
-
-    def list_calls(self, since, until):
-        started = NOW - timedelta(minutes=20)
-        return iter([[ProviderCall(
-            provider_call_id="CA" + "1" * 32, direction=Direction.INBOUND, from_number=MARIA,
-            to_number="+13125550100", started_at=started,
-            ended_at=started + timedelta(seconds=40), duration_s=40, outcome=Outcome.VOICEMAIL,
-            raw_status="completed", transcript="Water heater popping, call me back.")]])
-
-    def fetch_transcript(self, provider_call_id):
-        return None
-
-    def send_sms(self, to_number, body):
-        raise NotImplementedError
-
-    def test_connection(self):
-        return ConnectionCheck(True, "ok")
+def one_voicemail_line() -> StaticLine:
+    started = NOW - timedelta(minutes=20)
+    return StaticLine([ProviderCall(
+        provider_call_id="CA" + "1" * 32, direction=Direction.INBOUND, from_number=MARIA,
+        to_number="+13125550100", started_at=started,
+        ended_at=started + timedelta(seconds=40), duration_s=40, outcome=Outcome.VOICEMAIL,
+        raw_status="completed", transcript="Water heater popping, call me back.")])
 
 
 class BrokenCrm(BuiltinCrm):
@@ -59,7 +46,7 @@ class BrokenCrm(BuiltinCrm):
 def app(app_factory, clock):
     clock.set(NOW)
     app = app_factory()
-    assert PhoneSync(app.uow, OneCallLine(), clock=clock).poll().new_items == 1
+    assert PhoneSync(app.uow, one_voicemail_line(), clock=clock).poll().new_items == 1
     return app
 
 

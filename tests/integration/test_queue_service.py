@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from desktop.adapters.phone.base import ConnectionCheck, PhoneProvider
+from fakes import StaticLine
 from desktop.domain.calls import Direction, Outcome, ProviderCall
 from desktop.domain.queue import Disposition, QueueRuleError
 from desktop.services.sync import PhoneSync
@@ -14,26 +14,6 @@ from desktop.services.sync import PhoneSync
 NOW = datetime(2025, 2, 12, 21, 0, tzinfo=timezone.utc)
 SHOP = "+13125550100"
 MARIA, TOM, PRIYA = "+17735550142", "+13125550133", "+18475550192"
-
-
-class StaticLine(PhoneProvider):
-    name = "static"
-    label = "Static"
-
-    def __init__(self, calls):
-        self.calls = calls
-
-    def list_calls(self, since, until):
-        return iter([[c for c in self.calls if since <= c.ended_at < until]])
-
-    def fetch_transcript(self, provider_call_id):
-        return None
-
-    def send_sms(self, to_number, body):
-        raise NotImplementedError
-
-    def test_connection(self):
-        return ConnectionCheck(True, "ok")
 
 
 def call(n, number, minutes_ago, outcome=Outcome.MISSED, direction=Direction.INBOUND,

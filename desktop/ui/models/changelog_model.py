@@ -2,34 +2,25 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import Qt
 
 from desktop.services.views import ChangeRow
+from desktop.ui.models.base import RowsTableModel
 
 COLUMNS = ("#", "Time", "Who", "What", "Action", "Details")
 
 
-class ChangeLogModel(QAbstractTableModel):
+class ChangeLogModel(RowsTableModel):
+    columns = COLUMNS
+
     def __init__(self, zone, parent=None):
         super().__init__(parent)
         self.zone = zone
-        self._rows: list[ChangeRow] = []
 
     def set_rows(self, rows: list[ChangeRow]) -> None:
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, \
-    QSortFilterProxyModel
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QSortFilterProxyModel
 
 from desktop.domain.calls import Outcome
 from desktop.domain.clock import utcnow
 from desktop.domain.queue import Lane
 from desktop.services.views import QueueRow
 from desktop.ui.formatting import day_and_time, format_age
+from desktop.ui.models.base import RowsTableModel
 
 COLUMNS = ("Lane", "Waiting", "Caller", "Calls", "Urgency", "Outcome", "Last call",
            "Owner", "Source")
@@ -23,14 +23,15 @@ LEVEL_ROLE = Qt.ItemDataRole.UserRole + 3   # AgeLevel
 SORT_ROLE = Qt.ItemDataRole.UserRole + 4    # a plain comparable value
 
 
-class QueueModel(QAbstractTableModel):
+class QueueModel(RowsTableModel):
+    columns = COLUMNS
+
     def __init__(self, target: timedelta, zone, clock=utcnow, parent=None):
         super().__init__(parent)
         self.target = target
         self.zone = zone
         self._clock = clock
         self.now: datetime = clock()
-        self._rows: list[QueueRow] = []
         self._index: dict[int, int] = {}  # item id -> row number
 
     # -- feeding it ------------------------------------------------------------------
@@ -82,17 +83,6 @@ class QueueModel(QAbstractTableModel):
         for row in self._rows:
             counts[row.as_item().lane(self.now, self.target)] += 1
         return counts
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
