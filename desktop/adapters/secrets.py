@@ -33,12 +33,6 @@ class SecretStore:
     def get(self, key: str) -> str | None:
         return self._call(keyring.get_password, self.service, key)
 
-    def delete(self, key: str) -> None:
-        try:
-            self._call(keyring.delete_password, self.service, key)
-        except keyring.errors.PasswordDeleteError:
-            pass
-
     def _call(self, fn, *args):
         if not self.available():
             raise SecretStoreUnavailable(
@@ -47,7 +41,5 @@ class SecretStore:
                 "(e.g. GNOME Keyring).")
         try:
             return fn(*args)
-        except keyring.errors.PasswordDeleteError:
-            raise
         except keyring.errors.KeyringError as exc:
             raise SecretStoreUnavailable(f"The OS keyring refused the request: {exc}") from exc

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from desktop.domain.changelog import person
 from desktop.domain.clock import Clock, utcnow
@@ -93,6 +93,3 @@ class QueueService:
         if item is None:
             raise QueueRuleError(f"There is no queue item {item_id}.")
         return item
-
-    def now(self) -> datetime:
-        return self._clock()

@@ -94,9 +94,6 @@ class ContactRepository(_Repo):
         return self.session.scalars(
             select(Contact).filter_by(phone=phone).order_by(Contact.id).limit(1)).one_or_none()
 
-    def by_external_id(self, external_id: str) -> Contact | None:
-        return self.session.scalars(select(Contact).filter_by(external_id=external_id)).one_or_none()
-
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(tables.contacts))
 
