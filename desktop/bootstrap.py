@@ -6,6 +6,7 @@ Everything else receives what it needs from here; nothing else reads the environ
 from __future__ import annotations
 
 import getpass
+import importlib
 import logging
 import os
 import tempfile
@@ -24,8 +25,8 @@ from desktop.adapters.crm.builtin import BuiltinCrm
 from desktop.adapters.db import migrate
 from desktop.adapters.db.engine import make_engine, make_sessionmaker
 from desktop.adapters.db.uow import uow_factory
-from desktop.adapters.phone.base import PhoneProvider
-from desktop.adapters.secrets import SecretStore
+from desktop.adapters.phone.base import PhoneProvider, ProblemKind, ProviderError
+from desktop.adapters.secrets import SecretStore, SecretStoreUnavailable
 from desktop.adapters.settings_file import SettingsFile
 from desktop.config import Settings
 from desktop.domain.changelog import worker
@@ -97,16 +98,18 @@ def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) ->
     uow = uow_factory(make_sessionmaker(engine))
     settings_service = SettingsService(uow, settings_file, clock)
     settings = settings_service.load()
+    secrets = SecretStore()
     crm = _crm(settings, uow)
-    phone = _phone(settings, clock)
+    phone = _phone(settings, secrets, clock)
     sync = None
     if phone is not None:
         sync = PhoneSync(uow, phone, SyncPolicy(
             overlap=timedelta(seconds=settings["phone.overlap_seconds"]),
-            backfill=timedelta(days=settings["phone.backfill_days"])), clock)
+            backfill=timedelta(days=settings["phone.backfill_days"]),
+            source_by_number=settings["phone.source_by_number"]), clock)
     return App(
         data_dir=data_dir, settings=settings, clock=clock, engine=engine, uow=uow,
-        secrets=SecretStore(), settings_service=settings_service,
+        secrets=secrets, settings_service=settings_service,
         queue=QueueService(uow, clock,
                            follow_up_after=timedelta(minutes=settings["queue.follow_up_minutes"]),
                            done_visible=timedelta(hours=settings["queue.done_visible_hours"])),
@@ -122,8 +125,12 @@ def _crm(settings: Settings, uow) -> Crm:
     return BuiltinCrm(uow)
 
 
-def _phone(settings: Settings, clock: Clock) -> PhoneProvider | None:
+def _phone(settings: Settings, secrets: SecretStore, clock: Clock) -> PhoneProvider | None:
+    """Each provider module builds itself from settings (`from_settings`), so what a vendor
+    needs stays in the vendor's module; credentials are read from the keyring on use."""
     name = settings["phone.provider"]
+    if name == "none":
+        return None
     if name == "simulator":
         from desktop.adapters.phone.simulator import SimulatedLine
         return SimulatedLine(
@@ -131,7 +138,19 @@ def _phone(settings: Settings, clock: Clock) -> PhoneProvider | None:
             start=_moment(settings["phone.simulator.start"]),
             live_from=_moment(settings["phone.simulator.live_from"]),
             live_gap_seconds=settings["phone.simulator.live_gap_seconds"], clock=clock)
-    return None
+    module = importlib.import_module(f"desktop.adapters.phone.{name}")
+    return module.from_settings(settings, keyring_reader(secrets), clock)
+
+
+def keyring_reader(secrets: SecretStore):
+    """secret(key) -> value or None; a missing keyring becomes a plain-words ProviderError
+    at the moment a connector needs its credential (shown in the health area)."""
+    def secret(key: str) -> str | None:
+        try:
+            return secrets.get(key)
+        except SecretStoreUnavailable as exc:
+            raise ProviderError(str(exc), ProblemKind.NOT_CONFIGURED) from None
+    return secret
 
 
 def _moment(text: str) -> datetime | None:

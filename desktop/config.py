@@ -40,6 +40,35 @@ def _required_fields(value: list) -> None:
         raise ValueError(f"unknown lead field(s): {', '.join(unknown)}")
 
 
+PHONE_PROVIDERS = ("none", "simulator", "twilio", "ringcentral", "callrail", "openphone")
+PHONE_SCOPES = ("phone:read_calls", "phone:send_sms")
+
+
+def _url_or_empty(value: str) -> None:
+    if value and not value.startswith(("http://", "https://")):
+        raise ValueError(f"'{value}' is not an http(s) address")
+
+
+def _phone_scopes(value: list) -> None:
+    unknown = [scope for scope in value if scope not in PHONE_SCOPES]
+    if unknown:
+        raise ValueError(f"unknown scope(s) {', '.join(map(str, unknown))}; known: "
+                         f"{', '.join(PHONE_SCOPES)}")
+
+
+def _source_map(value: dict) -> None:
+    for number, source in value.items():
+        if not (number.startswith("+") and number[1:].isdigit()):
+            raise ValueError(f"'{number}' is not an E.164 number such as +13125550100")
+        if not isinstance(source, str) or not source.strip():
+            raise ValueError(f"the source for {number} must be a name")
+
+
+def _twilio_sid(value: str) -> None:
+    if value and not (value.startswith("AC") and len(value) == 34):
+        raise ValueError("a Twilio Account SID is 'AC' followed by 32 characters")
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str
@@ -101,7 +130,18 @@ _SETTINGS = [
     Setting("desk.user", str, "", "Who works this desk (shown as owner); empty means the "
             "computer's login name."),
     Setting("phone.provider", str, "none", "Which phone system to poll.",
-            choices=("none", "simulator")),
+            choices=PHONE_PROVIDERS),
+    Setting("phone.base_url", str, "", "The provider's API address; empty means the "
+            "vendor's own (set it for a proxy or a test server).", check=_url_or_empty),
+    Setting("phone.scopes", list, ["phone:read_calls"], "What the phone workers may do; "
+            "add phone:send_sms to allow texts.", check=_phone_scopes),
+    Setting("phone.source_by_number", dict, {}, "Dialed (tracking) number -> marketing "
+            "source, as a JSON object, for lines that do not name a source.",
+            check=_source_map),
+    Setting("phone.twilio.account_sid", str, "", "Twilio: the Account SID (AC…).",
+            check=_twilio_sid),
+    Setting("phone.ringcentral.client_id", str, "", "RingCentral: the app's client id."),
+    Setting("phone.callrail.account_id", str, "", "CallRail: the account id (ACC…)."),
     Setting("phone.region", str, "US", "Country assumed for numbers typed without +code."),
     Setting("phone.poll_seconds", int, 30, "Seconds between phone polls.", minimum=1,
             maximum=3600),

@@ -17,6 +17,7 @@ from desktop.adapters.phone.base import PhoneProvider, ProviderError
 from desktop.domain.calls import Call, Direction, ProviderCall, check_provider_call
 from desktop.domain.changelog import worker
 from desktop.domain.clock import Clock, utcnow
+from desktop.domain.quarantine import QuarantineRecord, Quarantined
 from desktop.domain.queue import QueueItem
 from desktop.services.unit_of_work import UnitOfWorkFactory
 
@@ -28,6 +29,8 @@ ACTOR = worker("sync")
 class SyncPolicy:
     overlap: timedelta = timedelta(seconds=120)
     backfill: timedelta = timedelta(days=7)
+    # The dialed (tracking) number -> marketing source, for lines that do not name one.
+    source_by_number: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -38,7 +41,10 @@ class SyncResult:
     merged_calls: int = 0
     callback_attempts: int = 0
     skipped: int = 0
+    quarantined: int = 0
     pages: int = 0
+    calls_seen: int = 0
+    waiting: bool = False  # the provider asked us to hold off; this poll sent nothing
     error: str | None = None
     new_item_ids: list[int] = field(default_factory=list)
 
@@ -63,7 +69,12 @@ class PhoneSync:
         result = SyncResult()
         until = self._clock()
         with self._uow() as uow:
-            cursor = uow.connectors.get_or_create(self.connector).cursor
+            state = uow.connectors.get_or_create(self.connector)
+            cursor, hold_until, held_error = state.cursor, state.retry_after, state.last_error
+        if hold_until is not None and hold_until > until:
+            # The provider said Retry-After: asking again sooner only extends the penalty.
+            result.waiting, result.error = True, held_error
+            return result
         since = cursor - self.policy.overlap if cursor else until - self.policy.backfill
         try:
             for page in self.provider.list_calls(since, until):
@@ -83,13 +94,27 @@ class PhoneSync:
         with self._uow(write=True) as uow:
             now = self._clock()
             for pc in page:
+                result.calls_seen += 1
+                if isinstance(pc, Quarantined):
+                    self._quarantine(uow, pc, now, result)
+                    continue
                 try:
                     self._store_call(uow, pc, now, result)
                 except (ValueError, TypeError) as exc:
-                    # A malformed record is skipped and logged; the rest of the page syncs.
-                    result.skipped += 1
-                    log.warning("skipped call %r: %s", getattr(pc, "provider_call_id", "?"), exc)
+                    # A malformed record is kept aside and logged; the rest of the page syncs.
+                    payload = {name: repr(getattr(pc, name, None)) for name in (
+                        "provider_call_id", "direction", "from_number", "to_number",
+                        "started_at", "ended_at", "outcome", "raw_status")}
+                    self._quarantine(uow, Quarantined(str(exc), payload, getattr(
+                        pc, "provider_call_id", None)), now, result)
             uow.commit()
+
+    def _quarantine(self, uow, item: Quarantined, now: datetime, result: SyncResult) -> None:
+        result.skipped += 1
+        if uow.quarantine.add_once(QuarantineRecord.of(self.connector, item, now)):
+            result.quarantined += 1
+            log.warning("quarantined a %s record (%s): %s", self.connector,
+                        item.external_id or "no id", item.reason)
 
     def _store_call(self, uow, pc: ProviderCall, now: datetime, result: SyncResult) -> None:
         # Refuse a malformed record before it reaches the session: a bad row there would
@@ -101,6 +126,8 @@ class PhoneSync:
                 result.updated_calls += 1
             return
         call = Call.from_provider(self.provider.name, pc)
+        if call.source is None and call.direction == Direction.INBOUND:
+            call.source = self.policy.source_by_number.get(call.to_number)
         uow.calls.add(call)
         result.new_calls += 1
         if pc.needs_callback:

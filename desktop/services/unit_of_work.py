@@ -16,6 +16,7 @@ class UnitOfWork(Protocol):
     changelog: Any
     connectors: Any
     outbox: Any
+    quarantine: Any
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc) -> None: ...

@@ -141,7 +141,7 @@ def test_config_set_records_who_changed_it(cli):
 @pytest.mark.parametrize("args, words", [
     (("config", "set", "phone.poll_seconds", "abc"), ["phone.poll_seconds", "whole number"]),
     (("config", "set", "phone.poll_seconds", "0"), ["phone.poll_seconds", "at least"]),
-    (("config", "set", "phone.provider", "twilio"), ["phone.provider", "simulator"]),
+    (("config", "set", "phone.provider", "asterisk"), ["phone.provider", "twilio"]),
     (("config", "set", "business.timezone", "Mars/Base"), ["business.timezone"]),
     (("config", "set", "no.such.key", "1"), ["no.such.key"]),
     (("config", "get", "no.such.key"), ["no.such.key"]),

@@ -13,16 +13,17 @@ from desktop.adapters.db.tables import metadata
 
 NOW = datetime(2025, 2, 12, 21, 0, 5, tzinfo=timezone.utc)
 
-SECOND_MIGRATION = '''"""add a scratch table (test only)
+SCRATCH = "9999"  # a test-only revision on top of whatever the real head is
+SCRATCH_MIGRATION = '''"""add a scratch table (test only)
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 9999
+Revises: {head}
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0002"
-down_revision = "0001"
+revision = "9999"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -39,7 +40,8 @@ def downgrade() -> None:
 def test_a_fresh_folder_gets_the_schema_at_head_in_wal_mode(app_factory, data_dir, clock):
     app = app_factory()
     head = migrate.head_revision()
-    assert head == "0001"
+    versions = sorted(p.name[:4] for p in (migrate.MIGRATIONS_DIR / "versions").glob("[0-9]*.py"))
+    assert head == versions[-1]  # the newest numbered revision is the head
     assert migrate.current_revision(app.engine) == head
     assert app.migration.from_revision is None and app.migration.to_revision == head
     assert app.migration.backup is None  # nothing to back up in a brand-new database
@@ -106,15 +108,17 @@ def test_a_pending_migration_backs_up_first_then_upgrades(app_factory, data_dir,
 
     folder = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS_DIR, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    (folder / "versions" / "0002_scratch.py").write_text(SECOND_MIGRATION, encoding="utf-8")
+    head = migrate.head_revision()
+    (folder / "versions" / f"{SCRATCH}_scratch.py").write_text(
+        SCRATCH_MIGRATION.replace("{head}", head), encoding="utf-8")
     monkeypatch.setattr(migrate, "MIGRATIONS_DIR", folder)
 
     new = app_factory()
 
     report = new.migration
-    assert (report.from_revision, report.to_revision, report.migrated) == ("0001", "0002", True)
-    assert report.backup == data_dir / "backups" / "frontdesk-20250212-210005-rev0001.db"
-    assert migrate.current_revision(new.engine) == "0002"
+    assert (report.from_revision, report.to_revision, report.migrated) == (head, SCRATCH, True)
+    assert report.backup == data_dir / "backups" / f"frontdesk-20250212-210005-rev{head}.db"
+    assert migrate.current_revision(new.engine) == SCRATCH
     assert "scratch" in inspect(new.engine).get_table_names()
     # The data came through the migration...
     assert new.settings["business.name"] == "Riverside Plumbing"
@@ -122,7 +126,7 @@ def test_a_pending_migration_backs_up_first_then_upgrades(app_factory, data_dir,
     # ...and the backup is the database as it was before it.
     backup = sqlite3.connect(report.backup)
     try:
-        assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+        assert backup.execute("SELECT version_num FROM alembic_version").fetchone() == (head,)
         assert not backup.execute(
             "SELECT name FROM sqlite_master WHERE name = 'scratch'").fetchall()
         assert backup.execute("SELECT COUNT(*) FROM change_log").fetchone() == (entries,)

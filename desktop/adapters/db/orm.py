@@ -11,6 +11,7 @@ from desktop.domain.contacts import Contact, Job
 from desktop.domain.health import ConnectorState
 from desktop.domain.leads import Lead
 from desktop.domain.outbox import OutboxMessage
+from desktop.domain.quarantine import QuarantineRecord
 from desktop.domain.queue import QueueItem
 
 mapper_registry = registry(metadata=tables.metadata)
@@ -29,4 +30,5 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(ChangeEntry, tables.change_log)
     mapper_registry.map_imperatively(OutboxMessage, tables.outbox)
     mapper_registry.map_imperatively(ConnectorState, tables.connector_state)
+    mapper_registry.map_imperatively(QuarantineRecord, tables.quarantine)
     _mapped = True

@@ -14,6 +14,7 @@ from desktop.domain.contacts import Contact, Job
 from desktop.domain.health import ConnectorState
 from desktop.domain.leads import Lead
 from desktop.domain.outbox import OutboxMessage
+from desktop.domain.quarantine import QuarantineRecord
 from desktop.domain.queue import ItemState, QueueItem
 
 
@@ -184,3 +185,21 @@ class OutboxRepository(_Repo):
     def backlog(self) -> int:
         return self.session.scalar(select(func.count()).select_from(tables.outbox)
                                    .where(tables.outbox.c.state != "done"))
+
+
+class QuarantineRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add_once(self, record: QuarantineRecord) -> bool:
+        """Keep a bad record unless the same one is already kept; True when added."""
+        exists = self.session.scalar(select(func.count()).select_from(tables.quarantine).where(
+            tables.quarantine.c.source == record.source,
+            tables.quarantine.c.fingerprint == record.fingerprint))
+        if exists:
+            return False
+        self.session.add(record)
+        return True
+
+    def all(self) -> list[QuarantineRecord]:
+        return list(self.session.scalars(select(QuarantineRecord).order_by(QuarantineRecord.id)))

@@ -190,3 +190,14 @@ connector_state = Table(
     Column("consecutive_failures", Integer, nullable=False, default=0),
     Column("retry_after", UTCDateTime),
 )
+
+quarantine = Table(
+    "quarantine", metadata, _id(),
+    Column("source", String(64), nullable=False),
+    Column("external_id", String(128)),
+    Column("reason", String(500), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+    UniqueConstraint("source", "fingerprint", name="uq_quarantine_source_fingerprint"),
+)

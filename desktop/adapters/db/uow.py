@@ -28,6 +28,7 @@ class SqlUnitOfWork:
         self.changelog = repos.ChangeLogRepository(session)
         self.connectors = repos.ConnectorRepository(session)
         self.outbox = repos.OutboxRepository(session)
+        self.quarantine = repos.QuarantineRepository(session)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -4,6 +4,8 @@ Contract for `list_calls(since, until)`: yield pages (lists) of every customer c
 *finished* (reached a final status) in [since, until), with the provider's legs of one
 customer call already merged into one ProviderCall. The sync service passes an overlapping
 `since`, so the same call may be yielded again; it de-duplicates by provider_call_id.
+A record the adapter cannot read is yielded as a `Quarantined` (reason and raw payload)
+in its place: it is kept and skipped, and the rest of the page still syncs.
 Vendor quirks (pagination, time formats, silent default windows) stay in the adapter.
 """
 
@@ -16,6 +18,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from desktop.domain.calls import ProviderCall
+from desktop.domain.quarantine import Quarantined
 
 
 class ProblemKind(StrEnum):
@@ -25,6 +28,16 @@ class ProblemKind(StrEnum):
     RATE_LIMITED = "rate_limited"
     BAD_RESPONSE = "bad_response"
     NOT_CONFIGURED = "not_configured"
+
+
+def require(value: str | None, message: str) -> str:
+    """A credential or id the adapter cannot work without; missing -> plain words."""
+    if not value:
+        raise ProviderError(message, ProblemKind.NOT_CONFIGURED)
+    return value
+
+
+Page = list[ProviderCall | Quarantined]
 
 
 class ProviderError(Exception):
@@ -57,7 +70,8 @@ class PhoneProvider(ABC):
     label: str = ""
 
     @abstractmethod
-    def list_calls(self, since: datetime, until: datetime) -> Iterator[list[ProviderCall]]:
+    def list_calls(self, since: datetime,
+                   until: datetime) -> Iterator[list[ProviderCall | Quarantined]]:
         """Yield pages of calls that finished in [since, until); see the module docstring."""
 
     @abstractmethod
