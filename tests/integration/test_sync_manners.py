@@ -1,0 +1,109 @@
+"""Sync manners shared by every phone provider: bad records quarantined once, source tags
+by dialed number, a provider's Retry-After respected, texts only with the scope."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fakes import StaticLine
+
+from desktop.adapters.phone.base import ProblemKind, ProviderError, SentMessage
+from desktop.domain.calls import Direction, Outcome, ProviderCall
+from desktop.domain.quarantine import Quarantined
+from desktop.services.sync import PhoneSync, SyncPolicy
+from desktop.services.texting import ScopeRefused, Texting
+
+SHOP = "+13125550100"
+ADS_LINE = "+13125550199"
+
+
+def missed(n: int, number: str, ended, to=SHOP) -> ProviderCall:
+    return ProviderCall(provider_call_id=f"CA{n:032d}", direction=Direction.INBOUND,
+                        from_number=number, to_number=to, started_at=ended - timedelta(seconds=30),
+                        ended_at=ended, duration_s=30, outcome=Outcome.MISSED,
+                        raw_status="no-answer")
+
+
+class LineWithJunk(StaticLine):
+    """Each listing carries one record the adapter could not read."""
+
+    def list_calls(self, since, until):
+        for page in super().list_calls(since, until):
+            yield page + [Quarantined("start_time is not a date", {"sid": "CAbad",
+                                                                   "start_time": "yesterday"},
+                                      "CAbad")]
+
+
+def test_a_bad_record_is_kept_once_and_the_rest_of_the_page_syncs(app_factory, clock):
+    app = app_factory()
+    line = LineWithJunk([missed(1, "+17735550142", clock() - timedelta(minutes=3))])
+    sync = PhoneSync(app.uow, line, clock=clock)
+    first = sync.poll()
+    assert (first.new_calls, first.quarantined, first.error) == (1, 1, None)
+    clock.advance(seconds=30)
+    again = sync.poll()  # the overlap re-reads the same junk: kept once, not twice
+    assert again.quarantined == 0 and again.skipped == 1
+    with app.uow() as uow:
+        kept = uow.quarantine.all()
+    assert [(k.source, k.external_id, k.reason) for k in kept] == [
+        ("phone:static", "CAbad", "start_time is not a date")]
+    assert '"start_time": "yesterday"' in kept[0].payload
+
+
+def test_the_dialed_number_names_the_source_when_the_line_does_not(app_factory, clock):
+    app = app_factory()
+    now = clock()
+    line = StaticLine([missed(1, "+17735550142", now - timedelta(minutes=3), to=ADS_LINE),
+                       missed(2, "+17735550143", now - timedelta(minutes=2))])
+    policy = SyncPolicy(source_by_number={ADS_LINE: "Google Ads"})
+    PhoneSync(app.uow, line, policy, clock=clock).poll()
+    sources = {row.phone: row.source for row in app.queue.open_rows()}
+    assert sources == {"+17735550142": "Google Ads", "+17735550143": None}
+
+
+def test_after_a_rate_limit_the_next_polls_wait_for_retry_after(app_factory, clock):
+    app = app_factory()
+    line = StaticLine([missed(1, "+17735550142", clock() - timedelta(minutes=3))])
+    asked = []
+    real = line.list_calls
+
+    def limited(since, until):
+        asked.append(until)
+        if len(asked) == 1:
+            raise ProviderError("Acme is rate-limiting us; the next poll waits 2 min",
+                                ProblemKind.RATE_LIMITED, retry_after_s=120)
+        return real(since, until)
+
+    line.list_calls = limited
+    sync = PhoneSync(app.uow, line, clock=clock)
+    assert sync.poll().error.startswith("Acme is rate-limiting us")
+    clock.advance(seconds=60)
+    held = sync.poll()
+    assert held.waiting and "rate-limiting" in held.error and len(asked) == 1
+    clock.advance(seconds=61)
+    assert sync.poll().new_calls == 1 and len(asked) == 2
+
+
+class RecordingLine(StaticLine):
+    def __init__(self):
+        super().__init__([])
+        self.sent = []
+
+    def send_sms(self, to_number, body):
+        self.sent.append((to_number, body))
+        return SentMessage("SM1", to_number, body, None)
+
+
+def test_texts_need_the_owner_granted_scope(app_factory, clock):
+    app = app_factory()
+    line = RecordingLine()
+    refused = Texting(app.uow, line, ["phone:read_calls"], clock)
+    with pytest.raises(ScopeRefused, match="phone:send_sms"):
+        refused.send("+17735550142", "We missed your call", "worker:followup", "text-back")
+    assert line.sent == []
+    allowed = Texting(app.uow, line, ["phone:read_calls", "phone:send_sms"], clock)
+    allowed.send("+17735550142", "We missed your call", "worker:followup", "text-back")
+    assert line.sent == [("+17735550142", "We missed your call")]
+    actions = [(r.entity, r.action) for r in app.changelog.rows()]
+    assert ("text_message", "refused") in actions and ("text_message", "sent") in actions
