@@ -68,6 +68,11 @@ class ProviderCall:
         return self.direction == Direction.INBOUND and self.outcome in MISSED_OUTCOMES
 
 
+# Column sizes in the database: a longer value is hostile or broken, not a call.
+_LIMITS = {"provider_call_id": 128, "from_number": 32, "to_number": 32, "raw_status": 64,
+           "caller_name": 120, "source": 80}
+
+
 def check_provider_call(pc: ProviderCall) -> None:
     """Raise ValueError naming what makes a provider's record unusable (before it is stored)."""
     if not isinstance(pc.provider_call_id, str) or not pc.provider_call_id.strip():
@@ -77,6 +82,14 @@ def check_provider_call(pc: ProviderCall) -> None:
     for name in ("from_number", "to_number", "raw_status"):
         if not isinstance(getattr(pc, name), str):
             raise ValueError(f"{name} is missing")
+    for name, limit in _LIMITS.items():
+        value = getattr(pc, name)
+        if value is not None and (not isinstance(value, str) or len(value) > limit):
+            raise ValueError(f"{name} is not text of at most {limit} characters")
+    if not isinstance(pc.duration_s, int) or isinstance(pc.duration_s, bool) or pc.duration_s < 0:
+        raise ValueError(f"duration_s is not a number of seconds: {pc.duration_s!r}")
+    if pc.transcript is not None and not isinstance(pc.transcript, str):
+        raise ValueError("transcript is not text")
     for name in ("started_at", "ended_at"):
         moment = getattr(pc, name)
         if moment is None and name == "ended_at":

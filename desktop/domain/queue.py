@@ -59,6 +59,10 @@ class AgeLevel(StrEnum):
     RED = "red"      # at three times the target
 
 
+# A "Called back" click and the outbound call the line reports are one attempt when this close.
+SAME_CALLBACK = timedelta(minutes=10)
+
+
 class QueueRuleError(ValueError):
     """An action that the item's state does not allow; the message says why in plain words."""
 
@@ -79,6 +83,7 @@ class QueueItem:
     claimed_at: datetime | None = None
     callback_attempts: int = 0
     last_callback_at: datetime | None = None
+    hand_callback_at: datetime | None = None  # a "Called back" click not yet seen on the line
     follow_up_at: datetime | None = None
     disposition: str | None = None
     resolved_at: datetime | None = None
@@ -109,12 +114,27 @@ class QueueItem:
             self.state = ItemState.CLAIMED if self.owner else ItemState.OPEN
             self.follow_up_at = None
 
-    def add_callback_attempt(self, call: Call) -> None:
-        """An outbound call to this caller (placed from any phone on the shop's line)."""
+    def restate_call(self, call: Call) -> None:
+        """A merged call's outcome or transcript changed at the provider."""
+        if call.started_at >= self.last_call_at:
+            self.last_outcome = call.outcome
+        self.last_transcript = call.transcript or self.last_transcript
+
+    def add_callback_attempt(self, call: Call) -> bool:
+        """An outbound call to this caller (placed from any phone on the shop's line).
+
+        False when it is the callback a person already recorded with "Called back" (the
+        same attempt, seen a second time through the phone line): it is not counted twice.
+        """
         assert call.direction == Direction.OUTBOUND
+        if (self.hand_callback_at is not None
+                and abs(call.started_at - self.hand_callback_at) <= SAME_CALLBACK):
+            self.hand_callback_at = None  # matched: one click pairs with one call
+            return False
         self.callback_attempts += 1
         if self.last_callback_at is None or call.started_at > self.last_callback_at:
             self.last_callback_at = call.started_at
+        return True
 
     # -- what a person does ----------------------------------------------------------
     def claim(self, who: str, now: datetime) -> None:
@@ -133,7 +153,7 @@ class QueueItem:
             raise QueueRuleError("This caller is already resolved.")
         self.claim(who, now)
         self.callback_attempts += 1
-        self.last_callback_at = now
+        self.last_callback_at = self.hand_callback_at = now
         self.state = ItemState.WAITING
         self.follow_up_at = now + follow_up_after
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from desktop.adapters.phone.base import PhoneProvider, ProviderError
+from desktop.adapters.phone.base import PhoneProvider, ProblemKind, ProviderError
 from desktop.domain.calls import Call, Direction, ProviderCall, check_provider_call
 from desktop.domain.changelog import worker
 from desktop.domain.clock import Clock, utcnow
@@ -76,18 +76,27 @@ class PhoneSync:
             result.waiting, result.error = True, held_error
             return result
         since = cursor - self.policy.overlap if cursor else until - self.policy.backfill
+        since = min(since, until)  # a desk clock stepped back must not invert the window
         try:
             for page in self.provider.list_calls(since, until):
                 self._store_page(page, result)
                 result.pages += 1
                 if progress:
-                    progress(result)
+                    progress(replace(result, new_item_ids=[]))  # a snapshot for another thread
         except ProviderError as exc:
-            result.error = str(exc)
-            self._record_health(error=exc)
-            log.warning("phone sync failed: %s", exc)
-            return result
+            return self._failed(result, exc)
+        except Exception as exc:  # a bug or a locked database: say so, keep polling later
+            log.exception("phone sync crashed")
+            return self._failed(result, ProviderError(
+                f"Sync stopped on an unexpected error ({type(exc).__name__}: {exc}); "
+                "it will try again", ProblemKind.BAD_RESPONSE))
         self._record_health(cursor=until)
+        return result
+
+    def _failed(self, result: SyncResult, error: ProviderError) -> SyncResult:
+        result.error = str(error)
+        self._record_health(error=error)
+        log.warning("phone sync failed: %s", error)
         return result
 
     def _store_page(self, page: list[ProviderCall], result: SyncResult) -> None:
@@ -122,8 +131,7 @@ class PhoneSync:
         check_provider_call(pc)
         call = uow.calls.by_provider_id(self.provider.name, pc.provider_call_id)
         if call is not None:
-            if call.update_from(pc):
-                result.updated_calls += 1
+            self._restate_call(uow, call, pc, now, result)
             return
         call = Call.from_provider(self.provider.name, pc)
         if call.source is None and call.direction == Direction.INBOUND:
@@ -134,6 +142,29 @@ class PhoneSync:
             self._queue_missed_call(uow, call, now, result)
         elif pc.direction == Direction.OUTBOUND:
             self._note_callback(uow, call, now, result)
+
+    def _restate_call(self, uow, call: Call, pc: ProviderCall, now: datetime,
+                      result: SyncResult) -> None:
+        """The provider changed its mind about a stored call (a Twilio child leg arrived
+        late, a transcript finished): the queue follows."""
+        before = (call.outcome, call.transcript)
+        if not call.update_from(pc):
+            return
+        result.updated_calls += 1
+        if not pc.needs_callback:
+            return
+        if call.queue_item_id is None:
+            self._queue_missed_call(uow, call, now, result)  # now known to be missed
+            return
+        item = uow.queue.get(call.queue_item_id)
+        if item is None or (call.outcome, call.transcript) == before:
+            return
+        snapshot = item.snapshot()
+        item.restate_call(call)
+        uow.changelog.append(at=now, actor=ACTOR, entity="queue_item", entity_id=item.id,
+                             action="call_updated", before=snapshot, after=item.snapshot(),
+                             reason=f"call {call.provider_call_id} is now {call.outcome}"
+                                    + (" with a transcript" if call.transcript else ""))
 
     def _queue_missed_call(self, uow, call: Call, now: datetime, result: SyncResult) -> None:
         item = uow.queue.open_for_phone(call.customer_number)
@@ -162,12 +193,13 @@ class PhoneSync:
         if item is None:
             return
         before = item.snapshot()
-        item.add_callback_attempt(call)
+        counted = item.add_callback_attempt(call)
         call.queue_item_id = item.id
-        result.callback_attempts += 1
+        result.callback_attempts += counted
         uow.changelog.append(at=now, actor=ACTOR, entity="queue_item", entity_id=item.id,
                              action="callback_seen", before=before, after=item.snapshot(),
-                             reason=f"outbound call {call.provider_call_id} ({call.outcome})")
+                             reason=f"outbound call {call.provider_call_id} ({call.outcome})"
+                                    + ("" if counted else "; the callback a person recorded"))
 
     def _record_health(self, cursor: datetime | None = None,
                        error: ProviderError | None = None) -> None:

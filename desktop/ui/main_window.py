@@ -128,7 +128,14 @@ class MainWindow(QMainWindow):
         if self.app.sync is None or self._polling:
             return  # one poll per connector at a time
         self._polling = True
-        self.runner.submit(self.app.sync.poll, on_done=self._polled, on_error=self._poll_crashed)
+        self.runner.submit(self.app.sync.poll, on_done=self._polled, on_error=self._poll_crashed,
+                           on_progress=self._poll_progress)
+
+    def _poll_progress(self, result: SyncResult) -> None:
+        """A long poll (the first backfill) says how far it got, page by page."""
+        if result.pages >= 2:
+            self.status.show_poll(f"Importing call history… {result.calls_seen:,} calls read, "
+                                  f"{result.new_calls:,} new")
 
     def _polled(self, result: SyncResult) -> None:
         self._polling = False
@@ -155,6 +162,8 @@ class MainWindow(QMainWindow):
     def _board_loaded(self, rows) -> None:
         selected = self.queue_tab.selected_id()
         self.model.set_rows(rows)
+        if selected is not None and self.queue_tab.selected_id() != selected:
+            self.queue_tab.select_item(selected)  # a big refresh resets the model
         if selected is not None:
             self.load_detail(selected)
         elif self.queue_tab.proxy.rowCount():

@@ -107,3 +107,57 @@ def test_texts_need_the_owner_granted_scope(app_factory, clock):
     assert line.sent == [("+17735550142", "We missed your call")]
     actions = [(r.entity, r.action) for r in app.changelog.rows()]
     assert ("text_message", "refused") in actions and ("text_message", "sent") in actions
+
+
+def test_a_call_the_provider_later_reports_as_missed_reaches_the_queue(app_factory, clock):
+    app = app_factory()
+    ended = clock() - timedelta(seconds=20)  # just ended: later polls re-read it (overlap)
+    first = missed(1, "+17735550142", ended)
+    answered = ProviderCall(**{**first.__dict__, "outcome": Outcome.ANSWERED,
+                               "raw_status": "completed"})
+    line = StaticLine([answered])
+    sync = PhoneSync(app.uow, line, clock=clock)
+    assert sync.poll().new_items == 0
+    # The child legs arrive: nobody picked up after all, and a voicemail was left.
+    line.calls = [ProviderCall(**{**first.__dict__, "outcome": Outcome.VOICEMAIL,
+                                  "raw_status": "completed", "transcript": None})]
+    clock.advance(seconds=30)
+    assert sync.poll().new_items == 1
+    # The transcript is ready a minute later: the item shows it.
+    line.calls = [ProviderCall(**{**line.calls[0].__dict__, "transcript": "Pipe burst, call me"})]
+    clock.advance(seconds=60)
+    assert sync.poll().updated_calls == 1
+    (row,) = app.queue.open_rows()
+    assert (row.outcome, row.transcript, row.calls) == ("voicemail", "Pipe burst, call me", 1)
+    assert app.queue.detail(row.id).history[-1].action == "call_updated"
+
+
+def test_a_callback_recorded_by_hand_is_not_counted_again_from_the_line(app_factory, clock):
+    app = app_factory()
+    line = StaticLine([missed(1, "+17735550142", clock() - timedelta(minutes=30))])
+    sync = PhoneSync(app.uow, line, clock=clock)
+    sync.poll()
+    (row,) = app.queue.open_rows()
+    app.queue.mark_called_back(row.id, "Dana")  # she dialled from her desk phone
+    dialled = clock()
+    line.calls.append(ProviderCall(
+        provider_call_id="CA" + "9" * 32, direction=Direction.OUTBOUND, from_number=SHOP,
+        to_number="+17735550142", started_at=dialled, ended_at=dialled + timedelta(minutes=1),
+        duration_s=60, outcome=Outcome.ANSWERED, raw_status="completed"))
+    clock.advance(minutes=2)
+    sync.poll()
+    assert app.queue.open_rows()[0].callback_attempts == 1
+
+
+def test_an_unexpected_failure_is_reported_as_health_not_raised(app_factory, clock):
+    app = app_factory()
+    line = StaticLine([])
+
+    def broken(since, until):
+        raise KeyError("sid")
+
+    line.list_calls = broken
+    result = PhoneSync(app.uow, line, clock=clock).poll()
+    assert "unexpected error (KeyError" in result.error
+    (health,), _backlog = app.health.rows()
+    assert health.level == "error" and "KeyError" in health.message

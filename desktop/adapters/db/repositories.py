@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from desktop.adapters.db import tables
 from desktop.domain.calls import Call
 from desktop.domain.changelog import GENESIS, ChangeEntry, jsonable
+from desktop.domain.clock import as_utc
 from desktop.domain.contacts import Contact, Job
 from desktop.domain.health import ConnectorState
 from desktop.domain.leads import Lead
@@ -132,6 +133,7 @@ class ChangeLogRepository:
                before: dict | None = None, after: dict | None = None,
                reason: str | None = None) -> ChangeEntry:
         seq, prev_hash = self._next_link()
+        at = as_utc(at)  # the hash covers the ISO text of `at`: one zone, always
         entry = ChangeEntry(seq=seq, at=at, actor=actor, entity=entity, entity_id=str(entity_id),
                             action=action, before=jsonable(before), after=jsonable(after),
                             reason=reason, prev_hash=prev_hash)

@@ -78,6 +78,7 @@ queue_items = Table(
     Column("claimed_at", UTCDateTime),
     Column("callback_attempts", Integer, nullable=False, default=0),
     Column("last_callback_at", UTCDateTime),
+    Column("hand_callback_at", UTCDateTime),
     Column("follow_up_at", UTCDateTime),
     Column("disposition", String(32)),
     Column("resolved_at", UTCDateTime),

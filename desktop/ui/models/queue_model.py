@@ -25,6 +25,7 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 4    # a plain comparable value
 
 class QueueModel(RowsTableModel):
     columns = COLUMNS
+    RESET_ABOVE = 200  # rows added or removed in one refresh
 
     def __init__(self, target: timedelta, zone, clock=utcnow, parent=None):
         super().__init__(parent)
@@ -43,7 +44,15 @@ class QueueModel(RowsTableModel):
         """
         self.now = self._clock()
         fresh = {row.id: row for row in rows}
-        for item_id in [i for i in self._index if i not in fresh]:
+        gone = [i for i in self._index if i not in fresh]
+        if len(gone) + len(fresh.keys() - self._index.keys()) > self.RESET_ABOVE:
+            # A backfill or first load: one reset beats thousands of row inserts.
+            self.beginResetModel()
+            self._rows = list(rows)
+            self._reindex()
+            self.endResetModel()
+            return
+        for item_id in gone:
             position = self._index[item_id]
             self.beginRemoveRows(QModelIndex(), position, position)
             del self._rows[position]
