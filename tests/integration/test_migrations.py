@@ -132,3 +132,19 @@ def test_a_pending_migration_backs_up_first_then_upgrades(app_factory, data_dir,
         assert backup.execute("SELECT COUNT(*) FROM change_log").fetchone() == (entries,)
     finally:
         backup.close()
+
+
+def test_two_processes_starting_together_both_succeed(tmp_path):
+    """The GUI at login and a headless `frontdesk sync` may start at the same moment on a
+    fresh folder: one migrates under the write lock, the other waits and finds it done."""
+    import subprocess
+    import sys
+
+    for attempt in range(3):
+        folder = tmp_path / f"desk{attempt}"
+        run = [sys.executable, "-m", "desktop", "--data-dir", str(folder), "config", "list"]
+        procs = [subprocess.Popen(run, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+        for proc in procs:
+            _out, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err

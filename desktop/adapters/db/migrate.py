@@ -14,6 +14,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from desktop.adapters.db.engine import WRITE
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
@@ -44,14 +46,23 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, backup_dir: Path | None, now: datetime) -> MigrationReport:
-    current, head = current_revision(engine), head_revision()
+    head = head_revision()
+    current = current_revision(engine)
     if current == head:
-        return MigrationReport(current, head, None)
-    backup = None
-    if current is not None and backup_dir is not None and engine.url.get_backend_name() == "sqlite":
-        backup = _backup_sqlite(Path(engine.url.database), backup_dir, now, current)
-    config = alembic_config()
-    with engine.connect() as conn:
+        return MigrationReport(current, head, None)  # the usual start: no lock taken
+    # Two desks (or the GUI and a headless sync) may start together: take the write lock
+    # first and look again inside it, so one migrates and the other finds it done.
+    with engine.connect().execution_options(**{WRITE: True}) as conn:
+        conn.begin()
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current == head:
+            conn.rollback()
+            return MigrationReport(current, head, None)
+        backup = None
+        if (current is not None and backup_dir is not None
+                and engine.url.get_backend_name() == "sqlite"):
+            backup = _backup_sqlite(Path(engine.url.database), backup_dir, now, current)
+        config = alembic_config()
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
         conn.commit()
