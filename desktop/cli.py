@@ -175,17 +175,16 @@ def _lead_create(args) -> int:
     if not isinstance(data, dict):
         raise BadInput("the lead must be a JSON object of field names to values")
     lead = app.leads.create(LeadDraft.from_mapping(data), app.desk_user)
-    from desktop.services.intake import lead_json
-    _emit(lead_json(lead))
+    _emit(lead.to_json())
     return OK
 
 
 def _leads(args) -> int:
     app = _app(args)
     leads = app.leads.all()
-    return _show(args, leads, [f"#{lead['id']:<5} {lead['name'][:24]:<24} {lead['phone']:<14} "
-                               f"{lead['service_type'][:20]:<20} {lead['delivery_state']}"
-                               for lead in leads])
+    return _show(args, [lead.to_json() for lead in leads],
+                 [f"#{lead.id:<5} {lead.name[:24]:<24} {lead.phone:<14} "
+                  f"{lead.service_type[:20]:<20} {lead.delivery_state}" for lead in leads])
 
 
 # -- change log and doctor ---------------------------------------------------------------

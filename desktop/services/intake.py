@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 
 from desktop.domain.changelog import person
-from desktop.domain.clock import Clock, iso, utcnow
+from desktop.domain.clock import Clock, utcnow
 from desktop.domain.leads import DEFAULT_REQUIRED, Lead, LeadDraft, LeadInvalid, validate
 from desktop.domain.phone import to_e164
 from desktop.domain.queue import Disposition, ItemState
 from desktop.services.unit_of_work import UnitOfWorkFactory
+from desktop.services.views import LeadView
 
 
 class LeadService:
@@ -47,23 +48,28 @@ class LeadService:
             uow.changelog.append(at=now, actor=person(who), entity="lead", entity_id=lead.id,
                                  action="created", after=lead.snapshot())
             self._crm.record_lead(uow, lead, now, person(who))
-            if item is not None and item.state != ItemState.DONE:
-                before = item.snapshot()
-                item.lead_id = lead.id
-                item.resolve(who, now, Disposition.LEAD_CREATED)
-                uow.changelog.append(at=now, actor=person(who), entity="queue_item",
-                                     entity_id=item.id, action="resolved", before=before,
-                                     after=item.snapshot(), reason=f"lead {lead.id} created")
+            if item is not None:
+                self._link_item(uow, item, lead, who, now)
             uow.commit()
-        return lead
+        return LeadView.of(lead)
 
-    def all(self) -> list[dict]:
+    @staticmethod
+    def _link_item(uow, item, lead: Lead, who: str, now) -> None:
+        """The lead resolves its queue item, unless the item is already done or another
+        person owns it: then it is only linked, and the owner decides (the lead is saved
+        either way; the caller is on the line)."""
+        before = item.snapshot()
+        item.lead_id = lead.id
+        if item.state != ItemState.DONE and item.owner in (None, who):
+            item.resolve(who, now, Disposition.LEAD_CREATED)
+            action, reason = "resolved", f"lead {lead.id} created"
+        else:
+            action = "lead_linked"
+            reason = (f"lead {lead.id} created by {who}; left open for {item.owner}"
+                      if item.state != ItemState.DONE else f"lead {lead.id} created")
+        uow.changelog.append(at=now, actor=person(who), entity="queue_item", entity_id=item.id,
+                             action=action, before=before, after=item.snapshot(), reason=reason)
+
+    def all(self) -> list[LeadView]:
         with self._uow() as uow:
-            return [lead_json(lead) for lead in uow.leads.all()]
-
-
-def lead_json(lead: Lead) -> dict:
-    data = lead.snapshot()
-    data.update(id=lead.id, created_at=iso(lead.created_at), created_by=lead.created_by,
-                delivered_at=iso(lead.delivered_at), last_error=lead.last_error)
-    return data
+            return [LeadView.of(lead) for lead in uow.leads.all()]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from desktop.domain.callerid import friendly_name
@@ -116,3 +116,36 @@ class ChangeRow:
         return {"seq": self.seq, "at": iso(self.at), "actor": self.actor, "entity": self.entity,
                 "entity_id": self.entity_id, "action": self.action, "before": self.before,
                 "after": self.after, "reason": self.reason, "hash": self.hash}
+
+
+@dataclass(frozen=True)
+class LeadView:
+    id: int
+    name: str
+    phone: str
+    email: str | None
+    service_address: str
+    service_type: str
+    urgency: str
+    source: str
+    notes: str | None
+    queue_item_id: int | None
+    contact_id: int | None
+    created_by: str
+    created_at: datetime
+    idempotency_key: str
+    delivery_state: str
+    crm_provider: str | None
+    crm_id: str | None
+    delivered_at: datetime | None
+    last_error: str | None
+
+    @classmethod
+    def of(cls, lead) -> LeadView:
+        return cls(**{f.name: getattr(lead, f.name) for f in fields(cls)})
+
+    def to_json(self) -> dict:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data.pop("idempotency_key")  # ours, for the CRM; not part of the command-line output
+        data.update(created_at=iso(self.created_at), delivered_at=iso(self.delivered_at))
+        return data

@@ -78,9 +78,9 @@ def test_creating_a_lead_saves_it_delivers_it_and_resolves_the_caller(app, clock
     assert after["change_log"] == before["change_log"] + 4
 
     (listed,) = app.leads.all()
-    assert listed["id"] == lead.id and listed["delivery_state"] == "delivered"
-    assert listed["contact_id"] == lead.contact_id and listed["crm_id"] == str(lead.contact_id)
-    assert listed["queue_item_id"] == item.id
+    assert listed.id == lead.id and listed.delivery_state == "delivered"
+    assert listed.contact_id == lead.contact_id and listed.crm_id == str(lead.contact_id)
+    assert listed.queue_item_id == item.id
 
     resolved = next(r for r in app.queue.board() if r.id == item.id)
     assert (resolved.state, resolved.disposition, resolved.lead_id, resolved.owner) == (
@@ -158,3 +158,15 @@ def test_required_fields_follow_the_setting(app_factory, clock):
     lead = app.leads.create(LeadDraft.from_mapping({"name": "Tom", "phone": "312-555-0133"}),
                             "Dana")
     assert lead.phone == "+13125550133" and lead.urgency == "routine"
+
+
+def test_a_lead_for_someone_elses_caller_is_saved_and_linked_not_resolved(app_factory, clock):
+    app = app_factory()
+    PhoneSync(app.uow, one_voicemail_line(), clock=clock).poll()
+    (item,) = app.queue.open_rows()
+    app.queue.claim(item.id, "Maria")
+    lead = app.leads.create(LeadDraft.from_mapping(dict(LEAD, queue_item_id=item.id)), "Dana")
+    (row,) = app.queue.open_rows()
+    assert (row.state, row.owner, row.lead_id) == ("claimed", "Maria", lead.id)
+    history = app.queue.detail(item.id).history
+    assert history[-1].action == "lead_linked" and "left open for Maria" in history[-1].summary

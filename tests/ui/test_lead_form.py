@@ -62,11 +62,11 @@ def test_a_complete_lead_saves_to_the_builtin_crm_and_resolves_the_item(qtbot, w
         qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     leads = desk_app.leads.all()
     assert len(leads) == 1
-    assert leads[0]["name"] == "Ann Lee" and leads[0]["phone"] == row.phone
-    assert leads[0]["delivery_state"] == "delivered" and leads[0]["crm_provider"] == "builtin"
+    assert leads[0].name == "Ann Lee" and leads[0].phone == row.phone
+    assert leads[0].delivery_state == "delivered" and leads[0].crm_provider == "builtin"
     resolved = window.model.row_for(row.id)
     assert resolved.state == "done" and resolved.disposition == "lead_created"
-    assert resolved.lead_id == leads[0]["id"]
+    assert resolved.lead_id == leads[0].id
 
 
 def test_a_failed_save_keeps_the_form_open_with_the_reason(qtbot, window, desk_app, monkeypatch):
