@@ -70,10 +70,19 @@ class QueueService:
                          lambda item, now: item.mark_called_back(who, now, self.follow_up_after))
 
     def resolve(self, item_id: int, who: str, disposition: Disposition | str,
-                reason: str | None = None) -> QueueRow:
+                reason: str | None = None, seen_calls: int | None = None) -> QueueRow:
+        """`seen_calls`: how many calls the person was looking at. If the caller rang again
+        since (a new voicemail may say "it's an emergency now"), refuse and show it first."""
         disposition = Disposition(disposition)
-        return self._act(item_id, who, "resolved",
-                         lambda item, now: item.resolve(who, now, disposition), reason)
+
+        def resolve(item, now):
+            if seen_calls is not None and item.call_count != seen_calls:
+                new = item.call_count - seen_calls
+                raise QueueRuleError(f"{new} new call(s) from this caller since you looked: "
+                                     "review them before resolving.")
+            item.resolve(who, now, disposition)
+
+        return self._act(item_id, who, "resolved", resolve, reason)
 
     def _act(self, item_id: int, who: str, action: str, change, reason=None) -> QueueRow:
         with self._uow(write=True) as uow:

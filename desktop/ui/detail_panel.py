@@ -18,7 +18,7 @@ from desktop.ui.formatting import day_and_time, format_duration
 class DetailPanel(QWidget):
     claim_requested = Signal(int)
     called_back_requested = Signal(int)
-    resolve_requested = Signal(int, str)
+    resolve_requested = Signal(int, str, int)  # item id, disposition, calls she saw
     lead_requested = Signal(int)
 
     def __init__(self, zone, parent=None):
@@ -154,7 +154,7 @@ class DetailPanel(QWidget):
 
     def _resolve(self, disposition: str) -> None:
         if self.detail:
-            self.resolve_requested.emit(self.detail.row.id, disposition)
+            self.resolve_requested.emit(self.detail.row.id, disposition, self.detail.row.calls)
 
 
 def _section(text: str) -> QLabel:

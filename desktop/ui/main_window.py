@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QMessageBox, QTabWidget, \
     QVBoxLayout, QWidget
@@ -36,6 +36,7 @@ class MainWindow(QMainWindow):
         self._polling = False
         self._shown_once = False
         self._ticks = 0
+        self._board_requests = self._board_applied = 0
         self.setWindowTitle(f"{APP_NAME} — {app.settings['business.name']}")
         self.resize(1500, 880)
 
@@ -156,10 +157,19 @@ class MainWindow(QMainWindow):
 
     # -- refreshing ------------------------------------------------------------------------
     def refresh_board(self) -> None:
-        self.runner.submit(self.app.queue.board, on_done=self._board_loaded,
+        # Reads run in parallel and may finish out of order: number them, and let only the
+        # newest one land, so an old board never overwrites a newer one.
+        self._board_requests += 1
+        number = self._board_requests
+        self.runner.submit(self.app.queue.board,
+                           on_done=lambda rows: self._board_loaded(rows, number),
                            on_error=self._report)
 
-    def _board_loaded(self, rows) -> None:
+    def _board_loaded(self, rows, number: int | None = None) -> None:
+        if number is not None:
+            if number < self._board_applied:
+                return
+            self._board_applied = number
         selected = self.queue_tab.selected_id()
         self.model.set_rows(rows)
         if selected is not None and self.queue_tab.selected_id() != selected:
@@ -211,9 +221,9 @@ class MainWindow(QMainWindow):
         self.runner.submit(self.app.queue.mark_called_back, item_id, self.who,
                            on_done=self._acted, on_error=self._report)
 
-    def resolve(self, item_id: int, disposition: str) -> None:
-        self.runner.submit(self.app.queue.resolve, item_id, self.who, disposition,
-                           on_done=self._acted, on_error=self._report)
+    def resolve(self, item_id: int, disposition: str, seen_calls: int | None = None) -> None:
+        self.runner.submit(self.app.queue.resolve, item_id, self.who, disposition, None,
+                           seen_calls, on_done=self._acted, on_error=self._report)
 
     def _acted(self, _row) -> None:
         self.refresh_board()
@@ -229,6 +239,7 @@ class MainWindow(QMainWindow):
                                  "source": row.source or "", "notes": row.transcript or ""},
                         queue_item_id=item_id, parent=self)
         form.saved.connect(lambda _lead: self.refresh_board())
+        form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one form per lead, not a pile
         form.open()
         return form
 

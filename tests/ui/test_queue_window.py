@@ -120,3 +120,37 @@ def test_a_slow_provider_never_blocks_the_ui_thread(qtbot, desk_app, ui_clock):
     assert time.perf_counter() - started < 0.05
     qtbot.waitUntil(lambda: win.model.rowCount() > 0, timeout=10_000)
     win.runner.wait(5000)
+
+
+def test_resolve_is_refused_when_the_caller_rang_again_since_she_looked(window, desk_app):
+    row = visible_rows(window)[0]
+    window.queue_tab.select_item(row.id)
+    seen = window.queue_tab.detail.detail.row.calls
+    window.resolve(row.id, str(Disposition.NOT_A_LEAD), seen_calls=seen - 1)  # one call ago
+    assert "1 new call(s) from this caller since you looked" in window.statusBar().currentMessage()
+    assert window.model.row_for(row.id).state != "done"
+
+
+def test_an_older_board_never_overwrites_a_newer_one(window, desk_app):
+    row = visible_rows(window)[0]
+    stale = desk_app.queue.board()          # read before the claim...
+    desk_app.queue.claim(row.id, "Dana")
+    fresh = desk_app.queue.board()          # ...and after it
+    window._board_requests += 2
+    first, second = window._board_requests - 1, window._board_requests
+    window._board_loaded(fresh, second)
+    window._board_loaded(stale, first)      # the slower, older read lands last
+    assert window.model.row_for(row.id).owner == "Dana"
+
+
+def test_a_closed_lead_form_is_deleted(qtbot, window):
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.ui.lead_form import LeadForm
+    row = visible_rows(window)[0]
+    for _ in range(3):
+        form = window.open_lead_form(row.id)
+        form.reject()
+        QApplication.sendPostedEvents(None, 0)  # run the deferred deletes
+    qtbot.wait(10)
+    assert [w for w in window.findChildren(LeadForm)] == []
