@@ -175,28 +175,15 @@ class QueueItem:
         return max(end - self.first_call_at, timedelta(0))
 
     def age_level(self, now: datetime, target: timedelta) -> AgeLevel:
-        age = self.age(now)
-        if age >= 3 * target:
-            return AgeLevel.RED
-        if age >= target:
-            return AgeLevel.AMBER
-        return AgeLevel.OK
+        return age_level(self.age(now), target)
 
     def lane(self, now: datetime, target: timedelta) -> Lane:
-        if self.state == ItemState.DONE:
-            return Lane.DONE
-        if self.state == ItemState.WAITING and self.follow_up_at and self.follow_up_at > now:
-            return Lane.WAITING
-        if self.urgency in (Urgency.EMERGENCY, Urgency.URGENT) or self.age(now) >= target:
-            return Lane.CALL_NOW
-        if self.state == ItemState.WAITING:  # follow-up due
-            return Lane.CALL_NOW
-        return Lane.TODO
+        return lane_at(self.state, self.urgency, self.first_call_at, self.follow_up_at, now,
+                       target)
 
     def priority_key(self, now: datetime, target: timedelta) -> tuple:
-        """Sort key, most pressing first: lane, urgency, more calls, older first."""
-        return (LANE_ORDER.index(self.lane(now, target)),
-                URGENCY_RANK[Urgency(self.urgency)], -self.call_count, self.first_call_at)
+        return priority_key(self.lane(now, target), self.urgency, self.call_count,
+                            self.first_call_at)
 
     def snapshot(self) -> dict:
         """The fields a change-log entry records as before/after."""
@@ -210,3 +197,34 @@ class QueueItem:
 
 def _str(value):
     return None if value is None else str(value)
+
+
+# Plain functions of plain values, so a table of thousands of rows can ask every second
+# without building an object per row.
+LANE_RANK = {lane: rank for rank, lane in enumerate(LANE_ORDER)}
+_PRESSING = frozenset((Urgency.EMERGENCY, Urgency.URGENT))
+
+
+def lane_at(state: str, urgency: str, first_call_at: datetime, follow_up_at: datetime | None,
+            now: datetime, target: timedelta) -> Lane:
+    if state == ItemState.DONE:
+        return Lane.DONE
+    if state == ItemState.WAITING:
+        # Waiting until the follow-up is due; then it is a callback to make now.
+        return Lane.WAITING if follow_up_at and follow_up_at > now else Lane.CALL_NOW
+    if urgency in _PRESSING or now - first_call_at >= target:
+        return Lane.CALL_NOW
+    return Lane.TODO
+
+
+def priority_key(lane: Lane, urgency: str, call_count: int, first_call_at: datetime) -> tuple:
+    """Sort key, most pressing first: lane, urgency, more calls, longest waiting."""
+    return (LANE_RANK[lane], URGENCY_RANK[urgency], -call_count, first_call_at)
+
+
+def age_level(age: timedelta, target: timedelta) -> AgeLevel:
+    if age >= 3 * target:
+        return AgeLevel.RED
+    if age >= target:
+        return AgeLevel.AMBER
+    return AgeLevel.OK

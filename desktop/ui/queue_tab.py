@@ -76,9 +76,8 @@ class QueueTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(splitter)
-        for signal in (model.rowsInserted, model.rowsRemoved, model.dataChanged,
-                       model.modelReset):
-            signal.connect(lambda *_: self.refresh_counts())
+        model.refreshed.connect(self.refresh_counts)  # once per refresh, not once per row
+        model.aged.connect(self.table.viewport().update)
         self.refresh_counts()
 
     # -- lanes -----------------------------------------------------------------------------

@@ -71,3 +71,18 @@ def test_emergencies_sort_first():
     proxy.sort(LANE)
     order = [proxy.index(n, 0).data(ROW_ROLE).id for n in range(3)]
     assert order == [2, 3, 1]
+
+
+def test_the_lane_bar_follows_the_clock(qtbot):
+    from desktop.ui.queue_tab import QueueTab
+
+    clock = Clock()
+    model = QueueModel(timedelta(minutes=5), ZoneInfo("America/Chicago"), clock)
+    tab = QueueTab(model, ZoneInfo("America/Chicago"))
+    qtbot.addWidget(tab)
+    model.set_rows([make_row(1, minutes_ago=4), make_row(2, minutes_ago=30)])
+    assert tab.lanes.tabText(1) == "Call now  1" and tab.lanes.tabText(2) == "To do  1"
+    clock.now = NOW + timedelta(minutes=1, seconds=1)
+    model.tick()
+    assert tab.lanes.tabText(1) == "Call now  2" and tab.lanes.tabText(2) == "To do  0"
+    assert tab.summary.text() == "2 to call now · 2 open"

@@ -90,15 +90,6 @@ def test_new_missed_calls_appear_live_and_keep_the_selection(window, desk_app, u
     assert window.queue_tab.selected_id() == selected
 
 
-def test_ages_tick_and_items_cross_into_call_now(window, ui_clock):
-    fresh = [row for row in visible_rows(window)
-             if row.as_item().lane(window.model.now, window.model.target) == Lane.TODO]
-    ui_clock.advance(minutes=6)
-    window.model.tick()
-    for row in fresh:
-        assert row.as_item().lane(window.model.now, window.model.target) == Lane.CALL_NOW
-
-
 def test_a_slow_provider_never_blocks_the_ui_thread(qtbot, desk_app, ui_clock):
     """With the real thread pool, a poll that takes a second returns control at once."""
     from desktop.ui.main_window import MainWindow

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QSortFilterProxyModel
+from collections import Counter
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QSortFilterProxyModel, Signal
 
 from desktop.domain.calls import Outcome
 from desktop.domain.clock import utcnow
-from desktop.domain.queue import Lane
+from desktop.domain.queue import Lane, age_level, lane_at, priority_key
 from desktop.services.views import QueueRow
 from desktop.ui.formatting import day_and_time, format_age
 from desktop.ui.models.base import RowsTableModel
@@ -24,8 +26,13 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 4    # a plain comparable value
 
 
 class QueueModel(RowsTableModel):
+    """Rows are plain QueueRow data. Each row's lane and sort key are worked out once per
+    refresh or tick and cached, so sorting, filtering and counting never redo the rules."""
+
     columns = COLUMNS
     RESET_ABOVE = 200  # rows added or removed in one refresh
+    refreshed = Signal()  # after set_rows or tick: the lane counts may have changed
+    aged = Signal()       # a second passed: views repaint the ages
 
     def __init__(self, target: timedelta, zone, clock=utcnow, parent=None):
         super().__init__(parent)
@@ -34,47 +41,81 @@ class QueueModel(RowsTableModel):
         self._clock = clock
         self.now: datetime = clock()
         self._index: dict[int, int] = {}  # item id -> row number
+        self._lanes: list[Lane] = []
+        self._keys: list[tuple] = []
 
     # -- feeding it ------------------------------------------------------------------
     def set_rows(self, rows: list[QueueRow]) -> None:
         """Apply a fresh board keyed by item id: update in place, append, remove.
 
         Keyed updates (not a model reset) keep the selection and scroll position steady
-        while sync runs in the background.
+        while sync runs in the background; a large change is one reset instead.
         """
         self.now = self._clock()
         fresh = {row.id: row for row in rows}
-        gone = [i for i in self._index if i not in fresh]
+        gone = sorted((self._index[i] for i in self._index if i not in fresh), reverse=True)
         if len(gone) + len(fresh.keys() - self._index.keys()) > self.RESET_ABOVE:
-            # A backfill or first load: one reset beats thousands of row inserts.
             self.beginResetModel()
             self._rows = list(rows)
-            self._reindex()
+            self._derive_all()
             self.endResetModel()
+            self.refreshed.emit()
             return
-        for item_id in gone:
-            position = self._index[item_id]
+        for position in gone:  # from the bottom up, so positions stay valid
             self.beginRemoveRows(QModelIndex(), position, position)
-            del self._rows[position]
+            del self._rows[position], self._lanes[position], self._keys[position]
             self.endRemoveRows()
+        if gone:
             self._reindex()
         for item_id, row in fresh.items():
             position = self._index.get(item_id)
             if position is None:
-                self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
+                position = len(self._rows)
+                self.beginInsertRows(QModelIndex(), position, position)
                 self._rows.append(row)
-                self._index[item_id] = len(self._rows) - 1
+                self._lanes.append(Lane.TODO)
+                self._keys.append(())
+                self._derive(position)
+                self._index[item_id] = position
                 self.endInsertRows()
             elif self._rows[position] != row:
                 self._rows[position] = row
+                self._derive(position)
                 self.dataChanged.emit(self.index(position, 0),
                                       self.index(position, len(COLUMNS) - 1))
+        self.refreshed.emit()
 
     def tick(self) -> None:
-        """Time moved: ages grow and items cross into Call now."""
+        """Time moved: every age grows; only rows that crossed a threshold change lane."""
         self.now = self._clock()
-        if self._rows:
-            self.dataChanged.emit(self.index(0, LANE), self.index(len(self._rows) - 1, AGE))
+        if not self._rows:
+            return
+        # Ages are worked out when painted and all grow alike (their order never changes),
+        # so a repaint shows them: no dataChanged over every row, which would make the
+        # proxy re-filter thousands of rows each second.
+        self.aged.emit()
+        for position, row in enumerate(self._rows):
+            lane = lane_at(row.state, row.urgency, row.first_call_at, row.follow_up_at,
+                           self.now, self.target)
+            if lane != self._lanes[position]:
+                self._derive(position, lane)
+                self.dataChanged.emit(self.index(position, LANE), self.index(position, LANE))
+        self.refreshed.emit()
+
+    def _derive(self, position: int, lane: Lane | None = None) -> None:
+        row = self._rows[position]
+        if lane is None:
+            lane = lane_at(row.state, row.urgency, row.first_call_at, row.follow_up_at,
+                           self.now, self.target)
+        self._lanes[position] = lane
+        self._keys[position] = priority_key(lane, row.urgency, row.calls, row.first_call_at)
+
+    def _derive_all(self) -> None:
+        count = len(self._rows)
+        self._lanes, self._keys = [Lane.TODO] * count, [()] * count
+        for position in range(count):
+            self._derive(position)
+        self._reindex()
 
     def _reindex(self) -> None:
         self._index = {row.id: n for n, row in enumerate(self._rows)}
@@ -87,37 +128,45 @@ class QueueModel(RowsTableModel):
     def rows(self) -> list[QueueRow]:
         return list(self._rows)
 
+    def lane_of(self, position: int) -> Lane:
+        return self._lanes[position]
+
+    def key_of(self, position: int) -> tuple:
+        return self._keys[position]
+
     def lane_counts(self) -> dict[Lane, int]:
-        counts = {lane: 0 for lane in Lane}
-        for row in self._rows:
-            counts[row.as_item().lane(self.now, self.target)] += 1
+        counts = dict.fromkeys(Lane, 0)
+        counts.update(Counter(self._lanes))
         return counts
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        row = self._rows[index.row()]
+        position, column = index.row(), index.column()
+        row = self._rows[position]
         if role == ROW_ROLE:
             return row
-        item = row.as_item()
-        column = index.column()
         if role == LANE_ROLE:
-            return item.lane(self.now, self.target)
+            return self._lanes[position]
         if role == LEVEL_ROLE:
-            return item.age_level(self.now, self.target)
+            return age_level(self.now - row.first_call_at, self.target)
         if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(row, item, column)
+            return self._text(row, position, column)
         if role == SORT_ROLE:
-            return self._sort_value(row, item, column)
+            return self._sort_value(row, position, column)
         if role == Qt.ItemDataRole.ToolTipRole and column == CALLER:
             return row.transcript or None
         return None
 
-    def _text(self, row: QueueRow, item, column: int) -> str:
+    def _age(self, row: QueueRow) -> timedelta:
+        end = row.resolved_at if row.state == "done" and row.resolved_at else self.now
+        return max(end - row.first_call_at, timedelta(0))
+
+    def _text(self, row: QueueRow, position: int, column: int) -> str:
         if column == LANE:
-            return item.lane(self.now, self.target).label
+            return self._lanes[position].label
         if column == AGE:
-            return format_age(item.age(self.now))
+            return format_age(self._age(row))
         if column == CALLER:
             return row.display_name or "Unknown caller"
         if column == CALLS:
@@ -132,14 +181,14 @@ class QueueModel(RowsTableModel):
             return row.owner or "—"
         return row.source or "—"
 
-    def _sort_value(self, row: QueueRow, item, column: int):
+    def _sort_value(self, row: QueueRow, position: int, column: int):
         if column == AGE:
-            return item.age(self.now).total_seconds()
+            return self._age(row).total_seconds()
         if column == CALLS:
             return row.calls
         if column == LAST_CALL:
             return row.last_call_at.timestamp()
-        return self._text(row, item, column).lower()
+        return self._text(row, position, column).lower()
 
 
 class LaneFilterProxy(QSortFilterProxyModel):
@@ -162,15 +211,13 @@ class LaneFilterProxy(QSortFilterProxyModel):
         return self._lane
 
     def filterAcceptsRow(self, source_row: int, source_parent) -> bool:
-        lane = self.sourceModel().index(source_row, 0, source_parent).data(LANE_ROLE)
+        lane = self.sourceModel().lane_of(source_row)
         if self._lane is self.ALL_OPEN:
             return lane != Lane.DONE
         return lane == self._lane
 
     def lessThan(self, left, right) -> bool:
-        if left.column() == LANE:  # the default order: priority
-            model = self.sourceModel()
-            a, b = left.data(ROW_ROLE), right.data(ROW_ROLE)
-            return (a.as_item().priority_key(model.now, model.target)
-                    < b.as_item().priority_key(model.now, model.target))
+        model = self.sourceModel()
+        if left.column() == LANE:  # the default order: priority, from the cached keys
+            return model.key_of(left.row()) < model.key_of(right.row())
         return left.data(SORT_ROLE) < right.data(SORT_ROLE)
