@@ -17,12 +17,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import platformdirs
+from sqlalchemy.engine import make_url
 import tzlocal
 
 from desktop import APP_ID
 from desktop.adapters.crm.base import Crm
 from desktop.adapters.crm.builtin import BuiltinCrm
 from desktop.adapters.db import migrate
+from desktop.adapters.db.health import check_database
 from desktop.adapters.db.engine import make_engine, make_sessionmaker
 from desktop.adapters.db.uow import uow_factory
 from desktop.adapters.phone.base import PhoneProvider, ProblemKind, ProviderError
@@ -67,6 +69,7 @@ class App:
     phone: PhoneProvider | None
     sync: PhoneSync | None
     migration: migrate.MigrationReport
+    log_handler: logging.Handler | None = None
 
     @property
     def desk_user(self) -> str:
@@ -80,17 +83,24 @@ class App:
     def poll_interval(self) -> timedelta:
         return timedelta(seconds=self.settings["phone.poll_seconds"])
 
+    def check_database(self) -> tuple[bool, str]:
+        return check_database(self.engine, self.migration.to_revision,
+                              self.data_dir / "backups")
+
     def close(self) -> None:
         self.engine.dispose()
+        if self.log_handler is not None:  # let go of the file (Windows cannot delete it)
+            logging.getLogger().removeHandler(self.log_handler)
+            self.log_handler.close()
 
 
 def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) -> App:
     data_dir.mkdir(parents=True, exist_ok=True)
-    if log_to_file:
-        _log_to(data_dir / "logs")
+    log_handler = _log_to(data_dir / "logs") if log_to_file else None
     settings_file = SettingsFile(data_dir / "config.json")
+    secrets = SecretStore()
     url = settings_file.read().get("database.url") or f"sqlite:///{data_dir / 'frontdesk.db'}"
-    engine = make_engine(url)
+    engine = make_engine(with_password(url, secrets))
     report = migrate.upgrade(engine, data_dir / "backups", clock())
     if report.migrated:
         log.info("database migrated %s -> %s (backup: %s)", report.from_revision,
@@ -98,7 +108,6 @@ def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) ->
     uow = uow_factory(make_sessionmaker(engine))
     settings_service = SettingsService(uow, settings_file, clock)
     settings = settings_service.load()
-    secrets = SecretStore()
     crm = _crm(settings, uow)
     phone = _phone(settings, secrets, clock)
     sync = None
@@ -117,7 +126,7 @@ def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) ->
                           settings["phone.region"]),
         changelog=ChangeLogService(uow),
         health=HealthService(uow, timedelta(seconds=settings["phone.poll_seconds"]), clock),
-        crm=crm, phone=phone, sync=sync, migration=report)
+        crm=crm, phone=phone, sync=sync, migration=report, log_handler=log_handler)
 
 
 def _crm(settings: Settings, uow) -> Crm:
@@ -171,16 +180,29 @@ def _login_name() -> str:
         return "desk"
 
 
-def _log_to(folder: Path) -> None:
+def _log_to(folder: Path) -> logging.Handler | None:
+    """A rotating log in the data folder; None when this process already logs to one."""
     root = logging.getLogger()
     if any(isinstance(h, RotatingFileHandler) for h in root.handlers):
-        return
+        return None
     folder.mkdir(parents=True, exist_ok=True)
     handler = RotatingFileHandler(folder / "frontdesk.log", maxBytes=2_000_000, backupCount=5,
                                   encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    return handler
+
+
+def with_password(url: str, secrets: SecretStore) -> str:
+    """A database password lives in the keyring (secret `database.password`), never in the
+    settings file: merge it into the URL only here, in memory."""
+    parsed = make_url(url)
+    if parsed.username and parsed.password is None:
+        password = secrets.get("database.password")
+        if password:
+            return parsed.set(password=password).render_as_string(hide_password=False)
+    return url
 
 
 # -- demo mode ---------------------------------------------------------------------------

@@ -44,6 +44,21 @@ PHONE_PROVIDERS = ("none", "simulator", "twilio", "ringcentral", "callrail", "op
 PHONE_SCOPES = ("phone:read_calls", "phone:send_sms")
 
 
+def _url_without_password(value: str) -> None:
+    if not value:
+        return
+    from sqlalchemy.engine import make_url  # config stays importable without SQLAlchemy
+    from sqlalchemy.exc import ArgumentError
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError(f"'{value}' is not a database URL such as "
+                         "postgresql://desk@server/frontdesk") from None
+    if url.password is not None:
+        raise ValueError("leave the password out of the URL and store it in the keyring: "
+                         "frontdesk secret set database.password")
+
+
 def _url_or_empty(value: str) -> None:
     if value and not value.startswith(("http://", "https://")):
         raise ValueError(f"'{value}' is not an http(s) address")
@@ -123,7 +138,9 @@ class Setting:
 
 _SETTINGS = [
     Setting("database.url", str, "", "SQLAlchemy URL of the database; empty means SQLite "
-            "in the data folder. Use PostgreSQL to share one queue between desks.", in_file=True),
+            "in the data folder. Use PostgreSQL to share one queue between desks; its "
+            "password goes to the keyring (frontdesk secret set database.password).",
+            in_file=True, check=_url_without_password),
     Setting("business.name", str, "My Shop", "The shop's name, as callers know it."),
     Setting("business.timezone", str, "America/Chicago", "The shop's time zone (IANA name).",
             check=_zone),
@@ -178,6 +195,7 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in _SETTINGS}
 
 # Secret names (values only ever in the OS keyring). Connector issues add their own.
 SECRETS: dict[str, str] = {
+    "database.password": "Password of a shared (PostgreSQL) database",
     "phone.twilio.auth_token": "Twilio auth token",
     "phone.ringcentral.client_secret": "RingCentral client secret",
     "phone.ringcentral.jwt": "RingCentral JWT credential",

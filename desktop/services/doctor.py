@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
-
-
 @dataclass(frozen=True)
 class Check:
     name: str
@@ -37,15 +34,5 @@ def run_checks(app) -> list[Check]:
 
 
 def _database(app) -> Check:
-    url = app.engine.url.render_as_string(hide_password=True)
-    with app.engine.connect() as conn:
-        if app.engine.dialect.name == "sqlite":
-            verdict = conn.execute(text("PRAGMA quick_check")).scalar()
-            mode = conn.execute(text("PRAGMA journal_mode")).scalar()
-            if verdict != "ok":
-                return Check("database", False, f"{url}: damaged ({verdict}); restore a backup "
-                             f"from {app.data_dir / 'backups'}")
-            return Check("database", True, f"{url} (schema {app.migration.to_revision}, "
-                         f"journal {mode})")
-        conn.execute(text("SELECT 1"))
-    return Check("database", True, f"{url} (schema {app.migration.to_revision})")
+    ok, message = app.check_database()
+    return Check("database", ok, message)

@@ -60,3 +60,11 @@ def test_the_domain_imports_nothing_from_outside_the_domain():
     leaks = [name for name in result["loaded"]
              if any(name == f or name.startswith(f + ".") for f in forbidden)]
     assert leaks == []
+
+
+def test_services_reach_the_database_only_through_the_unit_of_work():
+    result = import_in_fresh_interpreter(["desktop.services"])
+    assert "desktop.services.sync" in result["imported"]
+    leaks = [name for name in result["loaded"]
+             if name.split(".")[0] in ("sqlalchemy", "alembic", "PySide6")]
+    assert leaks == []
