@@ -173,3 +173,23 @@ def test_detail_names_a_caller_already_in_the_customer_list(app, clock):
                         created_at=datetime(2024, 3, 5, tzinfo=timezone.utc))
     detail = app.queue.detail(item_id(app, MARIA))
     assert detail.known_contact == "Maria Gonzalez — in your customer list since Mar 2024"
+
+
+def test_the_database_refuses_a_second_open_item_for_one_number(app_factory, clock):
+    from sqlalchemy.exc import IntegrityError
+
+    from desktop.domain.queue import QueueItem
+
+    app = app_factory()
+    now = clock()
+    with app.uow(write=True) as uow:
+        uow.queue.add(QueueItem(phone="+17735550142", first_call_at=now, last_call_at=now))
+        uow.commit()
+    with pytest.raises(IntegrityError), app.uow(write=True) as uow:
+        uow.queue.add(QueueItem(phone="+17735550142", first_call_at=now, last_call_at=now))
+        uow.commit()
+    with app.uow(write=True) as uow:  # a resolved item does not count
+        (first,) = uow.queue.open_items()
+        first.resolve("Dana", now, "spam")
+        uow.queue.add(QueueItem(phone="+17735550142", first_call_at=now, last_call_at=now))
+        uow.commit()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, BigInteger, Column, DateTime, ForeignKey, Index, Integer,
-                        MetaData, String, Table, Text, UniqueConstraint)
+                        MetaData, String, Table, Text, UniqueConstraint, text)
 from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData(naming_convention={
@@ -85,6 +85,9 @@ queue_items = Table(
     Column("resolved_by", String(80)),
     Column("lead_id", Integer),
     Index("ix_queue_items_phone_state", "phone", "state"),
+    # One open item per caller number, whatever two desks do at the same moment.
+    Index("uq_queue_items_open_phone", "phone", unique=True,
+          sqlite_where=text("state != 'done'"), postgresql_where=text("state != 'done'")),
     Index("ix_queue_items_state", "state"),
     Index("ix_queue_items_resolved_at", "resolved_at"),
 )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from desktop.adapters.db import repositories as repos
 from desktop.adapters.db.engine import WRITE
+
+WRITER_LOCK = 0x46524F4E  # any constant all desks agree on
 
 
 class SqlUnitOfWork:
@@ -17,7 +20,11 @@ class SqlUnitOfWork:
         session = self._session_factory()
         if self._write:
             # Make the first statement open the transaction with BEGIN IMMEDIATE (SQLite).
-            session.connection(execution_options={WRITE: True})
+            connection = session.connection(execution_options={WRITE: True})
+            if connection.dialect.name == "postgresql":
+                # The same one-writer-at-a-time rule for desks sharing PostgreSQL; released
+                # at commit or rollback. (Not exercised by the test suite: no server here.)
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
         self.session = session
         self.calls = repos.CallRepository(session)
         self.queue = repos.QueueRepository(session)
