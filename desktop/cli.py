@@ -7,6 +7,7 @@ goes to stdout; messages go to stderr.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import os
@@ -121,7 +122,10 @@ def _config(args) -> int:
 def _secret(args) -> int:
     if args.key not in SECRETS:
         raise BadInput(f"unknown secret '{args.key}'; known: {', '.join(sorted(SECRETS))}")
-    value = sys.stdin.readline().rstrip("\r\n")
+    if sys.stdin.isatty():  # typed by a person: do not show it on the screen
+        value = getpass.getpass(f"{SECRETS[args.key]} (input hidden): ")
+    else:
+        value = sys.stdin.readline().rstrip("\r\n")
     if not value:
         raise BadInput("no secret value on standard input")
     from desktop.adapters.secrets import SecretStore
