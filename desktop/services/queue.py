@@ -11,6 +11,11 @@ from desktop.services.unit_of_work import UnitOfWorkFactory
 from desktop.services.views import CallRow, HistoryRow, ItemDetail, QueueRow
 
 
+# The detail panel lists the latest calls and history entries, not a caller's whole life:
+# a regular with hundreds of calls must not stall the window.
+DETAIL_ROWS = 100
+
+
 class QueueService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock = utcnow,
                  follow_up_after: timedelta = timedelta(hours=2),
@@ -36,9 +41,10 @@ class QueueService:
             item = self._get(uow, item_id)
             calls = tuple(CallRow(c.provider_call_id, c.direction, c.outcome, c.raw_status,
                                   c.started_at, c.duration_s, c.transcript)
-                          for c in uow.calls.for_item(item_id))
+                          for c in uow.calls.for_item(item_id, limit=DETAIL_ROWS))
             history = tuple(HistoryRow(e.seq, e.at, e.actor, e.action, e.reason or "")
-                            for e in uow.changelog.for_entity("queue_item", item_id))
+                            for e in uow.changelog.for_entity("queue_item", item_id,
+                                                              latest=DETAIL_ROWS))
             contact = uow.contacts.by_phone(item.phone)
             known = (f"{contact.name} — in your customer list since {contact.created_at:%b %Y}"
                      if contact else None)

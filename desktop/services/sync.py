@@ -56,6 +56,18 @@ class SyncResult:
 Progress = Callable[[SyncResult], None]
 
 
+@dataclass
+class _Batch:
+    """One page's unit of work and what was looked up for it."""
+
+    uow: object
+    now: datetime
+    result: SyncResult
+    known: dict[str, Call]             # provider call id -> stored call
+    open_items: dict[str, QueueItem]   # caller number -> open queue item
+    names: dict[str, str]              # caller number -> customer name
+
+
 class PhoneSync:
     def __init__(self, uow_factory: UnitOfWorkFactory, provider: PhoneProvider,
                  policy: SyncPolicy = SyncPolicy(), clock: Clock = utcnow):
@@ -99,107 +111,122 @@ class PhoneSync:
         log.warning("phone sync failed: %s", error)
         return result
 
-    def _store_page(self, page: list[ProviderCall], result: SyncResult) -> None:
+    def _store_page(self, page: list[ProviderCall | Quarantined], result: SyncResult) -> None:
         with self._uow(write=True) as uow:
-            now = self._clock()
+            batch = self._look_up(uow, page, result)
             for pc in page:
                 result.calls_seen += 1
                 if isinstance(pc, Quarantined):
-                    self._quarantine(uow, pc, now, result)
+                    self._quarantine(batch, pc)
                     continue
                 try:
-                    self._store_call(uow, pc, now, result)
+                    self._store_call(batch, pc)
                 except (ValueError, TypeError) as exc:
                     # A malformed record is kept aside and logged; the rest of the page syncs.
                     payload = {name: repr(getattr(pc, name, None)) for name in (
                         "provider_call_id", "direction", "from_number", "to_number",
                         "started_at", "ended_at", "outcome", "raw_status")}
-                    self._quarantine(uow, Quarantined(str(exc), payload, getattr(
-                        pc, "provider_call_id", None)), now, result)
+                    self._quarantine(batch, Quarantined(str(exc), payload, getattr(
+                        pc, "provider_call_id", None)))
             uow.commit()
 
-    def _quarantine(self, uow, item: Quarantined, now: datetime, result: SyncResult) -> None:
-        result.skipped += 1
-        if uow.quarantine.add_once(QuarantineRecord.of(self.connector, item, now)):
-            result.quarantined += 1
+    def _look_up(self, uow, page, result: SyncResult) -> _Batch:
+        """Everything the page needs from the database, in three queries rather than a few
+        per call (each of which would also flush the page's pending rows)."""
+        calls = [pc for pc in page if isinstance(pc, ProviderCall)]
+        ids = [pc.provider_call_id for pc in calls if isinstance(pc.provider_call_id, str)]
+        numbers = {n for pc in calls for n in (pc.from_number, pc.to_number)
+                   if isinstance(n, str)}
+        return _Batch(uow=uow, now=self._clock(), result=result,
+                      known=uow.calls.by_provider_ids(self.provider.name, ids),
+                      open_items=uow.queue.open_for_phones(numbers),
+                      names=uow.contacts.names_by_phones(numbers))
+
+    def _quarantine(self, batch: _Batch, item: Quarantined) -> None:
+        batch.result.skipped += 1
+        if batch.uow.quarantine.add_once(QuarantineRecord.of(self.connector, item, batch.now)):
+            batch.result.quarantined += 1
             log.warning("quarantined a %s record (%s): %s", self.connector,
                         item.external_id or "no id", item.reason)
 
-    def _store_call(self, uow, pc: ProviderCall, now: datetime, result: SyncResult) -> None:
+    def _store_call(self, batch: _Batch, pc: ProviderCall) -> None:
         # Refuse a malformed record before it reaches the session: a bad row there would
         # fail the flush and take the whole page (and every later poll) down with it.
         check_provider_call(pc)
-        call = uow.calls.by_provider_id(self.provider.name, pc.provider_call_id)
+        call = batch.known.get(pc.provider_call_id)
         if call is not None:
-            self._restate_call(uow, call, pc, now, result)
+            self._restate_call(batch, call, pc)
             return
         call = Call.from_provider(self.provider.name, pc)
         if call.source is None and call.direction == Direction.INBOUND:
             call.source = self.policy.source_by_number.get(call.to_number)
-        uow.calls.add(call)
-        result.new_calls += 1
+        batch.uow.calls.add(call)
+        batch.known[call.provider_call_id] = call  # the same call twice in one page: once
+        batch.result.new_calls += 1
         if pc.needs_callback:
-            self._queue_missed_call(uow, call, now, result)
+            self._queue_missed_call(batch, call)
         elif pc.direction == Direction.OUTBOUND:
-            self._note_callback(uow, call, now, result)
+            self._note_callback(batch, call)
 
-    def _restate_call(self, uow, call: Call, pc: ProviderCall, now: datetime,
-                      result: SyncResult) -> None:
+    def _restate_call(self, batch: _Batch, call: Call, pc: ProviderCall) -> None:
         """The provider changed its mind about a stored call (a Twilio child leg arrived
         late, a transcript finished): the queue follows."""
         before = (call.outcome, call.transcript)
         if not call.update_from(pc):
             return
-        result.updated_calls += 1
+        batch.result.updated_calls += 1
         if not pc.needs_callback:
             return
         if call.queue_item_id is None:
-            self._queue_missed_call(uow, call, now, result)  # now known to be missed
+            self._queue_missed_call(batch, call)  # now known to be missed
             return
-        item = uow.queue.get(call.queue_item_id)
+        item = batch.uow.queue.get(call.queue_item_id)
         if item is None or (call.outcome, call.transcript) == before:
             return
         snapshot = item.snapshot()
         item.restate_call(call)
-        uow.changelog.append(at=now, actor=ACTOR, entity="queue_item", entity_id=item.id,
-                             action="call_updated", before=snapshot, after=item.snapshot(),
-                             reason=f"call {call.provider_call_id} is now {call.outcome}"
-                                    + (" with a transcript" if call.transcript else ""))
+        self._log(batch, item, "call_updated", snapshot,
+                  f"call {call.provider_call_id} is now {call.outcome}"
+                  + (" with a transcript" if call.transcript else ""))
 
-    def _queue_missed_call(self, uow, call: Call, now: datetime, result: SyncResult) -> None:
-        item = uow.queue.open_for_phone(call.customer_number)
+    def _queue_missed_call(self, batch: _Batch, call: Call) -> None:
+        item = batch.open_items.get(call.customer_number)
         if item is None:
             item = QueueItem.open_for(call)
-            if not item.caller_name:
-                contact = uow.contacts.by_phone(call.customer_number)
-                item.caller_name = contact.name if contact else None
-            uow.queue.add(item)
-            uow.flush()
-            result.new_items += 1
-            result.new_item_ids.append(item.id)
+            item.caller_name = item.caller_name or batch.names.get(call.customer_number)
+            batch.uow.queue.add(item)
+            batch.uow.flush()  # the item's id, for the call and the change log
+            batch.open_items[item.phone] = item
+            batch.result.new_items += 1
+            batch.result.new_item_ids.append(item.id)
             action, before = "created", None
         else:
             before = item.snapshot()
             item.add_missed_call(call)
-            result.merged_calls += 1
+            batch.result.merged_calls += 1
             action = "call_merged"
         call.queue_item_id = item.id
-        uow.changelog.append(at=now, actor=ACTOR, entity="queue_item", entity_id=item.id,
-                             action=action, before=before, after=item.snapshot(),
-                             reason=f"{call.outcome} call {call.provider_call_id} from {call.from_number}")
+        self._log(batch, item, action, before,
+                  f"{call.outcome} call {call.provider_call_id} from {call.from_number}")
 
-    def _note_callback(self, uow, call: Call, now: datetime, result: SyncResult) -> None:
-        item = uow.queue.open_for_phone(call.customer_number)
+    def _note_callback(self, batch: _Batch, call: Call) -> None:
+        item = batch.open_items.get(call.customer_number)
         if item is None:
             return
         before = item.snapshot()
         counted = item.add_callback_attempt(call)
         call.queue_item_id = item.id
-        result.callback_attempts += counted
-        uow.changelog.append(at=now, actor=ACTOR, entity="queue_item", entity_id=item.id,
-                             action="callback_seen", before=before, after=item.snapshot(),
-                             reason=f"outbound call {call.provider_call_id} ({call.outcome})"
-                                    + ("" if counted else "; the callback a person recorded"))
+        batch.result.callback_attempts += counted
+        self._log(batch, item, "callback_seen", before,
+                  f"outbound call {call.provider_call_id} ({call.outcome})"
+                  + ("" if counted else "; the callback a person recorded"))
+
+    @staticmethod
+    def _log(batch: _Batch, item: QueueItem, action: str, before: dict | None,
+             reason: str) -> None:
+        batch.uow.changelog.append(at=batch.now, actor=ACTOR, entity="queue_item",
+                                   entity_id=item.id, action=action, before=before,
+                                   after=item.snapshot(), reason=reason)
 
     def _record_health(self, cursor: datetime | None = None,
                        error: ProviderError | None = None) -> None:

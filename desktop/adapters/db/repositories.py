@@ -19,6 +19,12 @@ from desktop.domain.quarantine import QuarantineRecord
 from desktop.domain.queue import ItemState, QueueItem
 
 
+def _chunks(values: list, size: int = 500):
+    """IN lists in slices that stay under SQLite's limit on bound variables."""
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
 class _Repo:
     model: type
 
@@ -39,16 +45,24 @@ class CallRepository(_Repo):
         return self.session.scalars(select(Call).filter_by(
             provider=provider, provider_call_id=provider_call_id)).one_or_none()
 
-    def for_item(self, item_id: int) -> list[Call]:
-        return list(self.session.scalars(
-            select(Call).filter_by(queue_item_id=item_id).order_by(Call.started_at.desc())))
+    def by_provider_ids(self, provider: str, ids: list[str]) -> dict[str, Call]:
+        found = {}
+        for chunk in _chunks(sorted(set(ids))):
+            for call in self.session.scalars(select(Call).where(
+                    Call.provider == provider, Call.provider_call_id.in_(chunk))):
+                found[call.provider_call_id] = call
+        return found
+
+    def for_item(self, item_id: int, limit: int | None = None) -> list[Call]:
+        """Newest first."""
+        query = select(Call).filter_by(queue_item_id=item_id).order_by(Call.started_at.desc())
+        return list(self.session.scalars(query.limit(limit) if limit else query))
 
     def inbound_ids_by_item(self, item_ids: list[int]) -> dict[int, list[str]]:
         """Provider ids of the inbound calls merged into each item, oldest first."""
         found: dict[int, list[str]] = {i: [] for i in item_ids}
         c = tables.calls.c
-        for start in range(0, len(item_ids), 500):  # stay under SQLite's variable limit
-            chunk = item_ids[start:start + 500]
+        for chunk in _chunks(item_ids):
             rows = self.session.execute(
                 select(c.queue_item_id, c.provider_call_id)
                 .where(c.queue_item_id.in_(chunk), c.direction == "inbound")
@@ -68,6 +82,14 @@ class QueueRepository(_Repo):
         return self.session.scalars(
             select(QueueItem).where(QueueItem.phone == phone, QueueItem.state != ItemState.DONE)
             .order_by(QueueItem.id.desc()).limit(1)).one_or_none()
+
+    def open_for_phones(self, phones) -> dict[str, QueueItem]:
+        found = {}
+        for chunk in _chunks(sorted(phones)):
+            for item in self.session.scalars(select(QueueItem).where(
+                    QueueItem.phone.in_(chunk), QueueItem.state != ItemState.DONE)):
+                found[item.phone] = item
+        return found
 
     def board(self, done_since: datetime | None) -> list[QueueItem]:
         """Every open item, plus the items resolved since `done_since` (the Done lane)."""
@@ -95,6 +117,15 @@ class ContactRepository(_Repo):
     def by_phone(self, phone: str) -> Contact | None:
         return self.session.scalars(
             select(Contact).filter_by(phone=phone).order_by(Contact.id).limit(1)).one_or_none()
+
+    def names_by_phones(self, phones) -> dict[str, str]:
+        found: dict[str, str] = {}
+        c = tables.contacts.c
+        for chunk in _chunks(sorted(phones)):
+            rows = self.session.execute(select(c.phone, c.name).where(c.phone.in_(chunk))
+                                        .order_by(c.id.desc()))
+            found.update({phone: name for phone, name in rows})  # the oldest contact wins
+        return found
 
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(tables.contacts))
@@ -156,10 +187,12 @@ class ChangeLogRepository:
         query = select(ChangeEntry).where(ChangeEntry.seq > after_seq).order_by(order)
         return self.session.scalars(query.limit(limit) if limit else query)
 
-    def for_entity(self, entity: str, entity_id) -> list[ChangeEntry]:
-        return list(self.session.scalars(
-            select(ChangeEntry).filter_by(entity=entity, entity_id=str(entity_id))
-            .order_by(ChangeEntry.seq)))
+    def for_entity(self, entity: str, entity_id, latest: int | None = None) -> list[ChangeEntry]:
+        """Oldest first; with `latest`, only that many of the newest."""
+        query = (select(ChangeEntry).filter_by(entity=entity, entity_id=str(entity_id))
+                 .order_by(ChangeEntry.seq.desc()))
+        entries = list(self.session.scalars(query.limit(latest) if latest else query))
+        return entries[::-1]
 
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(tables.change_log))
