@@ -36,9 +36,10 @@ class QueueTab(QWidget):
         self.table.setItemDelegate(QueueDelegate(self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setSortingEnabled(True)
-        # The header's default indicator is descending; the queue reads most pressing first.
-        self.table.sortByColumn(LANE, Qt.SortOrder.AscendingOrder)
+        # The model is already in priority order; the header sorts only when clicked.
+        header_bar = self.table.horizontalHeader()
+        header_bar.setSectionsClickable(True)
+        header_bar.sectionClicked.connect(self._header_clicked)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(QueueDelegate.ROW_HEIGHT)
         self.table.setShowGrid(False)
@@ -79,6 +80,19 @@ class QueueTab(QWidget):
         model.refreshed.connect(self.refresh_counts)  # once per refresh, not once per row
         model.aged.connect(self.table.viewport().update)
         self.refresh_counts()
+
+    def _header_clicked(self, column: int) -> None:
+        header = self.table.horizontalHeader()
+        if column == LANE:  # back to "most pressing first"
+            self.proxy.sort(-1)
+            header.setSortIndicatorShown(False)
+            return
+        ascending = not (self.proxy.sortColumn() == column
+                         and self.proxy.sortOrder() == Qt.SortOrder.AscendingOrder)
+        order = Qt.SortOrder.AscendingOrder if ascending else Qt.SortOrder.DescendingOrder
+        self.proxy.sort(column, order)
+        header.setSortIndicator(column, order)
+        header.setSortIndicatorShown(True)
 
     # -- lanes -----------------------------------------------------------------------------
     def refresh_counts(self) -> None:

@@ -35,13 +35,17 @@ def test_keyed_updates_keep_persistent_indexes(qtmodeltester):
     clock = Clock()
     model = QueueModel(timedelta(minutes=5), ZoneInfo("America/Chicago"), clock)
     model.set_rows([make_row(1, 1), make_row(2, 2)])
-    kept = QPersistentModelIndex(model.index(1, 0))
-    model.set_rows([make_row(1, 1), make_row(2, 2, calls=3), make_row(3, 0.5)])
-    assert kept.isValid() and kept.row() == 1
-    assert model.index(1, CALLS).data() == "3 calls"
+    ids = [model.index(n, 0).data(ROW_ROLE).id for n in range(2)]
+    assert ids == [2, 1]  # the longest-waiting first
+    kept = QPersistentModelIndex(model.index(1, 0))  # item 1, as a selection would hold it
+    # Item 1 rings twice more: it rises above item 2; a new caller arrives at the bottom.
+    model.set_rows([make_row(1, 1, calls=3), make_row(2, 2), make_row(3, 0.5)])
+    assert [model.index(n, 0).data(ROW_ROLE).id for n in range(3)] == [1, 2, 3]
+    assert kept.isValid() and kept.row() == 0 and kept.data(ROW_ROLE).id == 1
+    assert model.index(0, CALLS).data() == "3 calls"
     assert model.rowCount() == 3
-    model.set_rows([make_row(2, 2, calls=3)])
-    assert model.rowCount() == 1 and model.row_for(2).calls == 3
+    model.set_rows([make_row(1, 1, calls=3)])
+    assert model.rowCount() == 1 and model.row_for(1).calls == 3
     qtmodeltester.check(model)
 
 

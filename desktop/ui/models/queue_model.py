@@ -26,8 +26,10 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 4    # a plain comparable value
 
 
 class QueueModel(RowsTableModel):
-    """Rows are plain QueueRow data. Each row's lane and sort key are worked out once per
-    refresh or tick and cached, so sorting, filtering and counting never redo the rules."""
+    """Rows are plain QueueRow data, kept in priority order (most pressing first). Each
+    row's lane and sort key are worked out once per refresh or tick and cached; ordering
+    is one list.sort over those keys, so no proxy has to sort thousands of rows through
+    Python comparisons."""
 
     columns = COLUMNS
     RESET_ABOVE = 200  # rows added or removed in one refresh
@@ -58,6 +60,7 @@ class QueueModel(RowsTableModel):
             self.beginResetModel()
             self._rows = list(rows)
             self._derive_all()
+            self._order(announce=False)
             self.endResetModel()
             self.refreshed.emit()
             return
@@ -83,6 +86,7 @@ class QueueModel(RowsTableModel):
                 self._derive(position)
                 self.dataChanged.emit(self.index(position, 0),
                                       self.index(position, len(COLUMNS) - 1))
+        self._order()
         self.refreshed.emit()
 
     def tick(self) -> None:
@@ -100,7 +104,28 @@ class QueueModel(RowsTableModel):
             if lane != self._lanes[position]:
                 self._derive(position, lane)
                 self.dataChanged.emit(self.index(position, LANE), self.index(position, LANE))
+        self._order()
         self.refreshed.emit()
+
+    def _order(self, announce: bool = True) -> None:
+        """Put the rows back in priority order, if anything moved. Views keep their
+        selection: persistent indexes follow their rows through the layout change."""
+        keys = self._keys
+        if all(keys[n] <= keys[n + 1] for n in range(len(keys) - 1)):
+            return
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        if announce:
+            self.layoutAboutToBeChanged.emit()
+            held = self.persistentIndexList()
+            held_ids = [self._rows[index.row()].id for index in held]
+        self._rows = [self._rows[n] for n in order]
+        self._lanes = [self._lanes[n] for n in order]
+        self._keys = [keys[n] for n in order]
+        self._reindex()
+        if announce:
+            self.changePersistentIndexList(held, [self.index(self._index[item_id], index.column())
+                                                  for item_id, index in zip(held_ids, held)])
+            self.layoutChanged.emit()
 
     def _derive(self, position: int, lane: Lane | None = None) -> None:
         row = self._rows[position]
@@ -108,7 +133,9 @@ class QueueModel(RowsTableModel):
             lane = lane_at(row.state, row.urgency, row.first_call_at, row.follow_up_at,
                            self.now, self.target)
         self._lanes[position] = lane
-        self._keys[position] = priority_key(lane, row.urgency, row.calls, row.first_call_at)
+        # The id last: equal priorities keep one stable order.
+        self._keys[position] = (*priority_key(lane, row.urgency, row.calls, row.first_call_at),
+                                row.id)
 
     def _derive_all(self) -> None:
         count = len(self._rows)
@@ -192,7 +219,8 @@ class QueueModel(RowsTableModel):
 
 
 class LaneFilterProxy(QSortFilterProxyModel):
-    """Shows one lane (or every open lane) and keeps the most pressing items on top."""
+    """Shows one lane (or every open lane). Unsorted, it keeps the model's priority order;
+    a person may sort by another column, and the Lane column goes back to priority."""
 
     ALL_OPEN = None
 
@@ -217,7 +245,4 @@ class LaneFilterProxy(QSortFilterProxyModel):
         return lane == self._lane
 
     def lessThan(self, left, right) -> bool:
-        model = self.sourceModel()
-        if left.column() == LANE:  # the default order: priority, from the cached keys
-            return model.key_of(left.row()) < model.key_of(right.row())
         return left.data(SORT_ROLE) < right.data(SORT_ROLE)
