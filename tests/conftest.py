@@ -6,13 +6,18 @@ in-memory keyring, and the data folder is a fresh temporary one.
 
 from __future__ import annotations
 
+import io
+import logging
 import os
+import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import keyring
 import keyring.backend
 import pytest
+
+from desktop.cli import main
 
 # Qt widgets in tests draw offscreen unless a test picks a real display (tests/slow does).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -107,3 +112,31 @@ def app_factory(data_dir, clock):
     yield open_
     for app in opened:
         app.close()
+
+
+@pytest.fixture(autouse=True)
+def restore_root_logger():
+    """The CLI logs to a file in its data folder; don't let that handler outlive a test."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch, data_dir):
+    """cli(*args, stdin=None) -> (exit status, stdout, stderr), on the test's data folder."""
+
+    def run(*args, stdin: str | None = None, folder: Path | None = None):
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        capsys.readouterr()  # drop anything earlier
+        code = main([*args, "--data-dir", str(folder or data_dir)])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

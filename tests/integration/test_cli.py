@@ -9,9 +9,7 @@ idempotence, not counts.
 
 from __future__ import annotations
 
-import io
 import json
-import logging
 import os
 import sqlite3
 import subprocess
@@ -34,34 +32,6 @@ LEAD = {
     "service_address": "2214 W Belmont Ave, Chicago", "service_type": "Water heater",
     "urgency": "routine", "source": "Google Ads",
 }
-
-
-@pytest.fixture(autouse=True)
-def restore_root_logger():
-    """The CLI logs to a file in its data folder; don't let that handler outlive a test."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in root.handlers[:]:
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
-
-
-@pytest.fixture
-def cli(capsys, monkeypatch, data_dir):
-    """cli(*args, stdin=None) -> (exit status, stdout, stderr), on the test's data folder."""
-
-    def run(*args, stdin: str | None = None, folder: Path | None = None):
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        capsys.readouterr()  # drop anything earlier
-        code = main([*args, "--data-dir", str(folder or data_dir)])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 @pytest.fixture

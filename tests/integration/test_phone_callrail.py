@@ -4,12 +4,10 @@ plain words, test connection, texts, transcripts, hostile records and secrets.""
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import socket
 import string
-import sys
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -25,7 +23,6 @@ from hypothesis import strategies as st
 from desktop.adapters.phone.base import ProblemKind, ProviderError
 from desktop.adapters.phone.callrail import CallRailLine
 from desktop.adapters.secrets import SERVICE
-from desktop.cli import main
 from desktop.domain.calls import Direction, Outcome
 from desktop.domain.clock import iso
 from desktop.domain.quarantine import Quarantined
@@ -33,34 +30,6 @@ from desktop.services.sync import PhoneSync
 
 KEY_NAME = "phone.callrail.api_key"
 TECH_CELL = "+17735550177"   # where the call flow forwards after hours
-
-
-@pytest.fixture(autouse=True)
-def restore_root_logger():
-    """The CLI logs to a file in its data folder; don't let that handler outlive a test."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in root.handlers[:]:
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
-
-
-@pytest.fixture
-def cli(capsys, monkeypatch, data_dir):
-    """cli(*args, stdin=None) -> (exit status, stdout, stderr), in-process."""
-
-    def run(*args, stdin: str | None = None):
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        capsys.readouterr()
-        code = main([*args, "--data-dir", str(data_dir)])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def configure(cli, fake, **extra) -> None:

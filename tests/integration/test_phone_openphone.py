@@ -8,12 +8,10 @@ filters, merges forwarded legs, and turns every failure into plain words.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import socket
 import string
-import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -25,7 +23,6 @@ from hypothesis import strategies as st
 from desktop.adapters.http import RateLimiter
 from desktop.adapters.phone.base import ProblemKind, ProviderError
 from desktop.adapters.phone.openphone import REQUIRED, OpenPhoneLine
-from desktop.cli import main
 from desktop.domain.calls import Direction, Outcome
 from desktop.domain.clock import iso
 from desktop.domain.quarantine import PAYLOAD_LIMIT
@@ -57,31 +54,6 @@ def flat(pages) -> list:
 
 
 # -- the CLI, end to end ---------------------------------------------------------------------
-@pytest.fixture
-def cli(capsys, monkeypatch, data_dir):
-    def run(*args, stdin: str | None = None):
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        capsys.readouterr()
-        code = main([*args, "--data-dir", str(data_dir)])
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
-
-
-@pytest.fixture(autouse=True)
-def restore_root_logger():
-    """The CLI logs to a file in its data folder; don't let that handler outlive a test."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in root.handlers[:]:
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
-
-
 def configure(cli, fake) -> None:
     for args in (("config", "set", "phone.provider", "openphone"),
                  ("config", "set", "phone.base_url", fake.url),

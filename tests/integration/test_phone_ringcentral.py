@@ -7,12 +7,10 @@ monotonic clock, so rate limiters and Retry-After waits cost no real time.
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import logging
 import socket
-import sys
 from datetime import datetime, timedelta, timezone
 
 import keyring
@@ -23,7 +21,6 @@ from sqlalchemy import text
 
 from desktop.adapters.phone.base import ProblemKind, ProviderError
 from desktop.adapters.phone.ringcentral import JWT_REJECTED, RingCentralLine
-from desktop.cli import main
 from desktop.domain.calls import Direction, Outcome
 from desktop.services.sync import PhoneSync, SyncPolicy
 from fake_ringcentral import (CLIENT_ID, CLIENT_SECRET, JWT, SHOP_NUMBER, call_record,
@@ -58,31 +55,6 @@ def make_line(fake, clock, vt=None, **overrides) -> RingCentralLine:
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
-
-
-@pytest.fixture(autouse=True)
-def restore_root_logger():
-    """The CLI logs to a file in its data folder; don't let that handler outlive a test."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in root.handlers[:]:
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
-
-
-@pytest.fixture
-def cli(capsys, monkeypatch, data_dir):
-    def run(*args, stdin: str | None = None):
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        capsys.readouterr()
-        code = main([*args, "--data-dir", str(data_dir)])
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
 
 
 @pytest.fixture

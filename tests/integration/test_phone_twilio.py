@@ -7,11 +7,9 @@ directly, with a FakeClock and an injected sleep.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import socket
-import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -20,7 +18,6 @@ from hypothesis import strategies as st
 
 from desktop.adapters.phone.base import ProblemKind, ProviderError
 from desktop.adapters.phone.twilio import TwilioLine
-from desktop.cli import main
 from desktop.services.sync import PhoneSync, SyncPolicy
 from fake_twilio import (  # noqa: F401  (twilio_fake and twilio_server are fixtures)
     ACCOUNT_SID, AUTH_TOKEN, OFFICE_PHONE, SHOP_NUMBER, twilio_call, twilio_fake, twilio_server,
@@ -29,31 +26,6 @@ from fake_twilio import (  # noqa: F401  (twilio_fake and twilio_server are fixt
 TRACKING = "+13125550101"  # a second Twilio number, printed on the Yelp page
 NOW = datetime(2025, 2, 12, 21, 0, tzinfo=timezone.utc)  # the FakeClock's default
 WRONG_TOKEN = "0123456789abcdef0123456789abcdef"
-
-
-@pytest.fixture(autouse=True)
-def restore_root_logger():
-    """The CLI logs to a file in its data folder; don't let that handler outlive a test."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in root.handlers[:]:
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
-
-
-@pytest.fixture
-def cli(capsys, monkeypatch, data_dir):
-    def run(*args, stdin: str | None = None):
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        capsys.readouterr()
-        code = main([*args, "--data-dir", str(data_dir)])
-        out, err = capsys.readouterr()
-        return code, out, err
-    return run
 
 
 def configure(cli, fake, token: str | None = AUTH_TOKEN) -> None:
