@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from desktop.adapters.phone.base import PhoneProvider, ProblemKind, ProviderError
-from desktop.domain.calls import Call, Direction, ProviderCall, check_provider_call
+from desktop.domain.calls import Call, Direction, Outcome, ProviderCall, check_provider_call
 from desktop.domain.changelog import worker
 from desktop.domain.clock import Clock, utcnow
 from desktop.domain.quarantine import QuarantineRecord, Quarantined
@@ -23,6 +23,12 @@ from desktop.services.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 ACTOR = worker("sync")
+# Late transcripts: only for voicemails left in the last quarter hour, a minute apart at
+# first, a handful per poll and a handful of tries each, so an idle poll stays cheap.
+TRANSCRIPT_FRESH = timedelta(minutes=15)
+TRANSCRIPT_WAIT = timedelta(seconds=60)
+TRANSCRIPT_TRIES = 5
+TRANSCRIPTS_PER_POLL = 5
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,8 @@ class PhoneSync:
         self.policy = policy
         self._clock = clock
         self.connector = f"phone:{provider.name}"
+        # Voicemails stored before their transcript was ready: call id -> (tries, next try).
+        self._awaiting_text: dict[str, tuple[int, datetime]] = {}
 
     def poll(self, progress: Progress | None = None) -> SyncResult:
         result = SyncResult()
@@ -103,7 +111,40 @@ class PhoneSync:
                 f"Sync stopped on an unexpected error ({type(exc).__name__}: {exc}); "
                 "it will try again", ProblemKind.BAD_RESPONSE))
         self._record_health(cursor=until)
+        self._fetch_late_transcripts(result)
         return result
+
+    def _fetch_late_transcripts(self, result: SyncResult) -> None:
+        """A transcript often finishes after the call is listed, and after the overlap has
+        moved on: ask for it a few more times, a minute or more apart."""
+        now = self._clock()
+        due = [cid for cid, (_, at) in self._awaiting_text.items() if at <= now]
+        for call_id in due[:TRANSCRIPTS_PER_POLL]:
+            tries, _ = self._awaiting_text.pop(call_id)
+            try:
+                text = self.provider.fetch_transcript(call_id)
+            except ProviderError as exc:
+                log.info("transcript of %s not fetched: %s", call_id, exc)
+                text = None
+            if not text:
+                if tries + 1 < TRANSCRIPT_TRIES:
+                    self._awaiting_text[call_id] = (tries + 1, now + TRANSCRIPT_WAIT * (tries + 2))
+                continue
+            with self._uow(write=True) as uow:
+                call = uow.calls.by_provider_id(self.provider.name, call_id)
+                if call is None or call.transcript:
+                    continue
+                call.transcript = text
+                result.updated_calls += 1
+                item = uow.queue.get(call.queue_item_id) if call.queue_item_id else None
+                if item is not None:
+                    before = item.snapshot()
+                    item.restate_call(call)
+                    uow.changelog.append(at=now, actor=ACTOR, entity="queue_item",
+                                         entity_id=item.id, action="call_updated",
+                                         before=before, after=item.snapshot(),
+                                         reason=f"transcript of voicemail {call_id} arrived")
+                uow.commit()
 
     def _failed(self, result: SyncResult, error: ProviderError) -> SyncResult:
         result.error = str(error)
@@ -163,6 +204,9 @@ class PhoneSync:
         batch.uow.calls.add(call)
         batch.known[call.provider_call_id] = call  # the same call twice in one page: once
         batch.result.new_calls += 1
+        if (pc.needs_callback and pc.outcome == Outcome.VOICEMAIL and not pc.transcript
+                and pc.ended_at and batch.now - pc.ended_at < TRANSCRIPT_FRESH):
+            self._awaiting_text[pc.provider_call_id] = (0, batch.now + TRANSCRIPT_WAIT)
         if pc.needs_callback:
             self._queue_missed_call(batch, call)
         elif pc.direction == Direction.OUTBOUND:

@@ -161,3 +161,37 @@ def test_an_unexpected_failure_is_reported_as_health_not_raised(app_factory, clo
     assert "unexpected error (KeyError" in result.error
     (health,), _backlog = app.health.rows()
     assert health.level == "error" and "KeyError" in health.message
+
+
+class SlowTranscriptLine(StaticLine):
+    """Lists the voicemail at once; its transcript is ready only a few minutes later."""
+
+    def __init__(self, calls, ready_at):
+        super().__init__(calls)
+        self.ready_at, self.asked = ready_at, []
+        self.now = None
+
+    def fetch_transcript(self, provider_call_id):
+        self.asked.append(provider_call_id)
+        return "Water is coming through the ceiling" if self.now() >= self.ready_at else None
+
+
+def test_a_transcript_that_arrives_after_the_listing_reaches_the_item(app_factory, clock):
+    app = app_factory()
+    ended = clock() - timedelta(seconds=20)
+    voicemail = ProviderCall(**{**missed(1, "+17735550142", ended).__dict__,
+                                "outcome": Outcome.VOICEMAIL, "raw_status": "completed"})
+    line = SlowTranscriptLine([voicemail], ready_at=clock() + timedelta(minutes=3))
+    line.now = clock
+    sync = PhoneSync(app.uow, line, clock=clock)
+    sync.poll()
+    assert line.asked == []  # not straight away: a minute later at the earliest
+    for _ in range(6):  # polls every 30 s for three minutes
+        clock.advance(seconds=30)
+        sync.poll()
+    clock.advance(minutes=2)
+    sync.poll()
+    (row,) = app.queue.open_rows()
+    assert row.transcript == "Water is coming through the ceiling"
+    assert 2 <= len(line.asked) <= 4  # a few tries, spaced out; not one a poll
+    assert app.queue.detail(row.id).history[-1].action == "call_updated"
