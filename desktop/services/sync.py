@@ -9,6 +9,7 @@ cursor and the unique (provider, provider_call_id) key absorbs the repeats.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -84,6 +85,12 @@ class PhoneSync:
         self.connector = f"phone:{provider.name}"
         # Voicemails stored before their transcript was ready: call id -> (tries, next try).
         self._awaiting_text: dict[str, tuple[int, datetime]] = {}
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        """Ask a running poll to finish after the page it is on (the app is closing). The
+        cursor stays where it was, so the next start picks up from there."""
+        self._stop.set()
 
     def poll(self, progress: Progress | None = None) -> SyncResult:
         result = SyncResult()
@@ -103,6 +110,9 @@ class PhoneSync:
                 result.pages += 1
                 if progress:
                     progress(replace(result, new_item_ids=[]))  # a snapshot for another thread
+                if self._stop.is_set():
+                    result.error = "stopped: the app is closing"
+                    return result
         except ProviderError as exc:
             return self._failed(result, exc)
         except Exception as exc:  # a bug or a locked database: say so, keep polling later

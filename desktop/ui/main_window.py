@@ -121,6 +121,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.poll_timer.stop()
         self.tick_timer.stop()
+        if self.app.sync is not None:
+            self.app.sync.stop()  # a long import ends after its current page
         self.runner.wait(5000)
         super().closeEvent(event)
 

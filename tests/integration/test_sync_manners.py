@@ -195,3 +195,25 @@ def test_a_transcript_that_arrives_after_the_listing_reaches_the_item(app_factor
     assert row.transcript == "Water is coming through the ceiling"
     assert 2 <= len(line.asked) <= 4  # a few tries, spaced out; not one a poll
     assert app.queue.detail(row.id).history[-1].action == "call_updated"
+
+
+class ManyPages(StaticLine):
+    def list_calls(self, since, until):
+        for n in range(50):
+            yield [missed(n, f"+1773555{n % 100 + 100:04d}", until - timedelta(minutes=50 - n))]
+
+
+def test_a_poll_asked_to_stop_ends_after_its_page_and_keeps_the_cursor(app_factory, clock):
+    app = app_factory()
+    sync = PhoneSync(app.uow, ManyPages([]), clock=clock)
+    pages = []
+
+    def progress(result):
+        pages.append(result.pages)
+        if result.pages == 3:
+            sync.stop()  # the window is closing
+
+    result = sync.poll(progress)
+    assert result.pages == 3 and result.new_calls == 3 and "stopped" in result.error
+    with app.uow() as uow:
+        assert uow.connectors.get_or_create("phone:static").cursor is None  # resumes next start
