@@ -19,7 +19,7 @@ class ChangeLogService:
 
     def verify(self) -> chain.ChainProblem | None:
         with self._uow() as uow:
-            return chain.verify(uow.changelog.entries())
+            return chain.verify(uow.changelog.chain())
 
     def count(self) -> int:
         with self._uow() as uow:

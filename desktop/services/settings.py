@@ -47,5 +47,20 @@ class SettingsService:
         return value
 
     def set_many(self, values: dict, actor: str, reason: str | None = None) -> None:
-        for key, value in values.items():
-            self.set(key, value, actor, reason)
+        """Several settings in one transaction: all of them, or (one invalid) none."""
+        checked = {key: setting(key).validate(value) for key, value in values.items()}
+        current = self.load()
+        now = self._clock()
+        with self._uow(write=True) as uow:
+            in_file = self._file.read()
+            for key, value in checked.items():
+                if setting(key).in_file:
+                    in_file[key] = value
+                else:
+                    uow.settings.put(key, value, now)
+                uow.changelog.append(at=now, actor=actor, entity="setting", entity_id=key,
+                                     action="changed", before={"value": current[key]},
+                                     after={"value": value}, reason=reason)
+            if any(setting(key).in_file for key in checked):
+                self._file.write(in_file)
+            uow.commit()

@@ -187,6 +187,15 @@ class ChangeLogRepository:
         query = select(ChangeEntry).where(ChangeEntry.seq > after_seq).order_by(order)
         return self.session.scalars(query.limit(limit) if limit else query)
 
+    def chain(self):
+        """Every entry in order, as light rows streamed in batches (for verification): a
+        year's log must not be loaded whole into memory."""
+        c = tables.change_log.c
+        return self.session.execute(
+            select(c.seq, c.at, c.actor, c.entity, c.entity_id, c.action, c.before, c.after,
+                   c.reason, c.prev_hash, c.hash)
+            .order_by(c.seq).execution_options(yield_per=2000))
+
     def for_entity(self, entity: str, entity_id, latest: int | None = None) -> list[ChangeEntry]:
         """Oldest first; with `latest`, only that many of the newest."""
         query = (select(ChangeEntry).filter_by(entity=entity, entity_id=str(entity_id))
