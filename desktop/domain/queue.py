@@ -18,7 +18,7 @@ class ItemState(StrEnum):
 
 class Lane(StrEnum):
     CALL_NOW = "call_now"
-    TODO = "todo"
+    TO_DO = "todo"
     WAITING = "waiting"
     DONE = "done"
 
@@ -27,7 +27,7 @@ class Lane(StrEnum):
         return {"call_now": "Call now", "todo": "To do", "waiting": "Waiting", "done": "Done"}[self]
 
 
-LANE_ORDER = (Lane.CALL_NOW, Lane.TODO, Lane.WAITING, Lane.DONE)
+LANE_ORDER = (Lane.CALL_NOW, Lane.TO_DO, Lane.WAITING, Lane.DONE)
 
 
 class Urgency(StrEnum):
@@ -214,7 +214,7 @@ def lane_at(state: str, urgency: str, first_call_at: datetime, follow_up_at: dat
         return Lane.WAITING if follow_up_at and follow_up_at > now else Lane.CALL_NOW
     if urgency in _PRESSING or now - first_call_at >= target:
         return Lane.CALL_NOW
-    return Lane.TODO
+    return Lane.TO_DO
 
 
 def priority_key(lane: Lane, urgency: str, call_count: int, first_call_at: datetime) -> tuple:

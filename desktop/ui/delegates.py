@@ -12,7 +12,7 @@ from desktop.ui.models.queue_model import AGE, CALLER, CALLS, LANE, LANE_ROLE, L
     ROW_ROLE, URGENCY
 from desktop.ui.theme import PALETTE
 
-LANE_COLORS = {Lane.CALL_NOW: ("#fde8e8", "#b42318"), Lane.TODO: ("#e8f0fe", "#1d4ed8"),
+LANE_COLORS = {Lane.CALL_NOW: ("#fde8e8", "#b42318"), Lane.TO_DO: ("#e8f0fe", "#1d4ed8"),
                Lane.WAITING: ("#f3f0ff", "#6d28d9"), Lane.DONE: ("#ecfdf3", "#067647")}
 URGENCY_COLORS = {Urgency.EMERGENCY: ("#b42318", "#ffffff"), Urgency.URGENT: ("#fef0c7", "#93370d"),
                   Urgency.ROUTINE: ("#f2f4f7", "#344054"), Urgency.UNKNOWN: ("#f2f4f7", "#667085")}

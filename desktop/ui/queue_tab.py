@@ -11,7 +11,7 @@ from desktop.ui.delegates import QueueDelegate
 from desktop.ui.detail_panel import DetailPanel
 from desktop.ui.models.queue_model import LANE, ROW_ROLE, LaneFilterProxy, QueueModel
 
-LANE_TABS = (None, Lane.CALL_NOW, Lane.TODO, Lane.WAITING, Lane.DONE)
+LANE_TABS = (None, Lane.CALL_NOW, Lane.TO_DO, Lane.WAITING, Lane.DONE)
 
 
 class QueueTab(QWidget):

@@ -55,7 +55,7 @@ def test_tick_moves_a_fresh_item_into_call_now_at_the_target():
     model.set_rows([make_row(1, minutes_ago=4)])
     proxy = LaneFilterProxy()
     proxy.setSourceModel(model)
-    proxy.set_lane(Lane.TODO)
+    proxy.set_lane(Lane.TO_DO)
     assert proxy.rowCount() == 1
     assert model.index(0, AGE).data() == "4m 00s"
     clock.now = NOW + timedelta(minutes=1, seconds=5)

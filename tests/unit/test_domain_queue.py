@@ -39,12 +39,12 @@ def fresh_item(at: datetime = T0, **call_kwargs) -> QueueItem:
 def test_a_fresh_missed_call_is_to_do():
     item = fresh_item()
     assert item.phone == CALLER and item.state == ItemState.OPEN and item.call_count == 1
-    assert item.lane(T0 + timedelta(minutes=1), TARGET) == Lane.TODO
+    assert item.lane(T0 + timedelta(minutes=1), TARGET) == Lane.TO_DO
 
 
 def test_overdue_moves_to_call_now_exactly_at_the_target():
     item = fresh_item()
-    assert item.lane(T0 + TARGET - timedelta(seconds=1), TARGET) == Lane.TODO
+    assert item.lane(T0 + TARGET - timedelta(seconds=1), TARGET) == Lane.TO_DO
     assert item.lane(T0 + TARGET, TARGET) == Lane.CALL_NOW
     assert item.lane(T0 + 10 * TARGET, TARGET) == Lane.CALL_NOW
 
@@ -60,7 +60,7 @@ def test_urgent_callers_are_call_now_even_when_fresh(urgency):
 def test_routine_and_unknown_callers_wait_their_turn(urgency):
     item = fresh_item()
     item.urgency = urgency
-    assert item.lane(T0, TARGET) == Lane.TODO
+    assert item.lane(T0, TARGET) == Lane.TO_DO
 
 
 def test_called_back_waits_until_the_follow_up_is_due_then_comes_back_to_call_now():
@@ -162,7 +162,7 @@ def test_a_repeat_call_reopens_an_unowned_waiting_item_as_open():
     item.state, item.follow_up_at = ItemState.WAITING, T0 + timedelta(hours=2)
     item.add_missed_call(inbound(T0 + timedelta(minutes=1)))
     assert item.state == ItemState.OPEN and item.follow_up_at is None
-    assert item.lane(T0 + timedelta(minutes=2), TARGET) == Lane.TODO
+    assert item.lane(T0 + timedelta(minutes=2), TARGET) == Lane.TO_DO
 
 
 def test_outbound_calls_count_as_callback_attempts():
@@ -247,7 +247,7 @@ def test_priority_orders_lane_then_urgency_then_more_calls_then_oldest():
     ordered = sorted(items, key=lambda i: i.priority_key(now, TARGET))
     assert ordered == [emergency, urgent, overdue, todo_repeat, todo_old, todo_new, waiting, done]
     assert [i.lane(now, TARGET) for i in ordered] == [
-        Lane.CALL_NOW, Lane.CALL_NOW, Lane.CALL_NOW, Lane.TODO, Lane.TODO, Lane.TODO,
+        Lane.CALL_NOW, Lane.CALL_NOW, Lane.CALL_NOW, Lane.TO_DO, Lane.TO_DO, Lane.TO_DO,
         Lane.WAITING, Lane.DONE]
 
 
@@ -265,4 +265,4 @@ def test_a_bad_disposition_leaves_the_item_untouched():
     with pytest.raises(ValueError):
         item.resolve("Dana", T0, "made_up")
     assert item.state == ItemState.OPEN and item.resolved_at is None
-    assert item.lane(T0, TARGET) == Lane.TODO
+    assert item.lane(T0, TARGET) == Lane.TO_DO

@@ -76,7 +76,7 @@ class QueueModel(RowsTableModel):
                 position = len(self._rows)
                 self.beginInsertRows(QModelIndex(), position, position)
                 self._rows.append(row)
-                self._lanes.append(Lane.TODO)
+                self._lanes.append(Lane.TO_DO)
                 self._keys.append(())
                 self._derive(position)
                 self._index[item_id] = position
@@ -139,7 +139,7 @@ class QueueModel(RowsTableModel):
 
     def _derive_all(self) -> None:
         count = len(self._rows)
-        self._lanes, self._keys = [Lane.TODO] * count, [()] * count
+        self._lanes, self._keys = [Lane.TO_DO] * count, [()] * count
         for position in range(count):
             self._derive(position)
         self._reindex()
