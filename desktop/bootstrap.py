@@ -28,7 +28,7 @@ from desktop.adapters.db.health import check_database
 from desktop.adapters.db.engine import make_engine, make_sessionmaker
 from desktop.adapters.db.uow import uow_factory
 from desktop.adapters.phone.base import PhoneProvider, ProblemKind, ProviderError
-from desktop.adapters.secrets import SecretStore, SecretStoreUnavailable
+from desktop.adapters.secrets import RedactingFormatter, SecretStore, SecretStoreUnavailable
 from desktop.adapters.settings_file import SettingsFile
 from desktop.config import Settings
 from desktop.domain.changelog import worker
@@ -188,7 +188,7 @@ def _log_to(folder: Path) -> logging.Handler | None:
     folder.mkdir(parents=True, exist_ok=True)
     handler = RotatingFileHandler(folder / "frontdesk.log", maxBytes=2_000_000, backupCount=5,
                                   encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     return handler

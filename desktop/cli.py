@@ -48,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         return OK
     except Exception as exc:  # the last line of defence: a message, a log, exit 1
         logging.getLogger(__name__).exception("command failed")
-        _say(f"failed: {exc}")
+        from desktop.adapters.secrets import redact
+        _say(f"failed: {redact(str(exc))}")
         return FAILURE
 
 
@@ -125,9 +126,13 @@ def _secret(args) -> int:
     if sys.stdin.isatty():  # typed by a person: do not show it on the screen
         value = getpass.getpass(f"{SECRETS[args.key]} (input hidden): ")
     else:
-        value = sys.stdin.readline().rstrip("\r\n")
+        value = sys.stdin.readline()
+    value = value.strip()  # a pasted key often brings a space or a line break along
     if not value:
         raise BadInput("no secret value on standard input")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise BadInput(f"the value for {args.key} contains control characters; paste the "
+                       "key alone")
     from desktop.adapters.secrets import SecretStore
     SecretStore().set(args.key, value)
     _say(f"{args.key} stored in the OS keyring")  # never echo the value

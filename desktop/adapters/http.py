@@ -125,13 +125,23 @@ class HttpClient:
             try:
                 self.requests_sent += 1
                 response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except (requests.ConnectionError, requests.Timeout,
+                    requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError) as exc:
+                # Includes a response cut off halfway (flaky Wi-Fi): safe to ask again.
                 log.info("%s %s failed: %s", method, self._safe(url), type(exc).__name__)
                 if last:
                     raise self._error(ProblemKind.NETWORK, "unreachable",
                                       detail=_network_reason(exc)) from None
                 self._sleep(self._backoff(attempt))
                 continue
+            except requests.RequestException as exc:
+                # Anything else requests refuses (a key with a line break in it makes an
+                # invalid header): its text may quote the credential, so only the kind.
+                log.warning("%s %s refused: %s", method, self._safe(url), type(exc).__name__)
+                raise self._error(ProblemKind.BAD_RESPONSE, None, template=(
+                    "{label} request could not be sent (" + type(exc).__name__ + "): check "
+                    "the credentials in Settings for stray spaces or line breaks")) from None
             log.debug("%s %s -> %s in %.0f ms", method, self._safe(url), response.status_code,
                       (time.perf_counter() - started) * 1000)
             if response.status_code < 400:

@@ -5,11 +5,31 @@ With no usable keyring we say so plainly; there is no plaintext fallback, on pur
 
 from __future__ import annotations
 
+import logging
+
 import keyring
 import keyring.errors
 from keyring.backends import fail
 
 SERVICE = "FrontDesk"
+
+
+# Every secret value this process has read or stored, so log output can blank them out.
+_SEEN: set[str] = set()
+
+
+def redact(text: str) -> str:
+    for secret in _SEEN:
+        if len(secret) >= 4:
+            text = text.replace(secret, "•••")
+    return text
+
+
+class RedactingFormatter(logging.Formatter):
+    """Log lines, tracebacks included, with every known secret blanked out."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 class SecretStoreUnavailable(RuntimeError):
@@ -28,10 +48,14 @@ class SecretStore:
         return not isinstance(keyring.get_keyring(), fail.Keyring)
 
     def set(self, key: str, value: str) -> None:
+        _SEEN.add(value)
         self._call(keyring.set_password, self.service, key, value)
 
     def get(self, key: str) -> str | None:
-        return self._call(keyring.get_password, self.service, key)
+        value = self._call(keyring.get_password, self.service, key)
+        if value:
+            _SEEN.add(value)
+        return value
 
     def _call(self, fn, *args):
         if not self.available():

@@ -69,8 +69,9 @@ class ProviderCall:
 
 
 # Column sizes in the database: a longer value is hostile or broken, not a call.
-_LIMITS = {"provider_call_id": 128, "from_number": 32, "to_number": 32, "raw_status": 64,
+_LIMITS = {"provider_call_id": 128, "from_number": 32, "to_number": 32,
            "caller_name": 120, "source": 80}
+RAW_STATUS_LIMIT = 64  # the provider's own words are kept, cut to fit (a ring group's legs add up)
 
 
 def check_provider_call(pc: ProviderCall) -> None:
@@ -126,13 +127,13 @@ class Call:
     @classmethod
     def from_provider(cls, provider: str, pc: ProviderCall) -> Call:
         return cls(provider=provider, provider_call_id=pc.provider_call_id,
-                   **{name: _plain(getattr(pc, name)) for name in cls._SYNCED})
+                   **{name: _stored(name, getattr(pc, name)) for name in cls._SYNCED})
 
     def update_from(self, pc: ProviderCall) -> bool:
         """Take the provider's newer view of this call; True when anything changed."""
         changed = False
         for name in self._SYNCED:
-            new = _plain(getattr(pc, name))
+            new = _stored(name, getattr(pc, name))
             if new is None and name in ("caller_name", "transcript", "source"):
                 continue  # a later listing without the optional field keeps what we had
             if getattr(self, name) != new:
@@ -145,5 +146,9 @@ class Call:
         return self.from_number if self.direction == Direction.INBOUND else self.to_number
 
 
-def _plain(value):
-    return str(value) if isinstance(value, StrEnum) else value
+def _stored(name: str, value):
+    if isinstance(value, StrEnum):
+        return str(value)
+    if name == "raw_status":
+        return value[:RAW_STATUS_LIMIT]
+    return value

@@ -116,10 +116,10 @@ class PhoneSync:
         except ProviderError as exc:
             return self._failed(result, exc)
         except Exception as exc:  # a bug or a locked database: say so, keep polling later
-            log.exception("phone sync crashed")
+            log.exception("phone sync crashed")  # the log file blanks out known secrets
             return self._failed(result, ProviderError(
-                f"Sync stopped on an unexpected error ({type(exc).__name__}: {exc}); "
-                "it will try again", ProblemKind.BAD_RESPONSE))
+                f"Sync stopped on an unexpected error ({type(exc).__name__}); it will try "
+                "again", ProblemKind.BAD_RESPONSE))
         self._record_health(cursor=until)
         self._fetch_late_transcripts(result)
         return result

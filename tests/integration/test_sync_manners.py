@@ -217,3 +217,14 @@ def test_a_poll_asked_to_stop_ends_after_its_page_and_keeps_the_cursor(app_facto
     assert result.pages == 3 and result.new_calls == 3 and "stopped" in result.error
     with app.uow() as uow:
         assert uow.connectors.get_or_create("phone:static").cursor is None  # resumes next start
+
+
+def test_a_ring_group_miss_with_a_long_provider_status_is_queued(app_factory, clock):
+    app = app_factory()
+    call = ProviderCall(**{**missed(1, "+17735550142", clock() - timedelta(seconds=30)).__dict__,
+                           "raw_status": "completed (dial: " + ", ".join(["no-answer"] * 6) + ")"})
+    result = PhoneSync(app.uow, StaticLine([call]), clock=clock).poll()
+    assert (result.new_items, result.quarantined) == (1, 0)
+    with app.uow() as uow:
+        stored = uow.calls.by_provider_id("static", call.provider_call_id)
+        assert stored.raw_status == call.raw_status[:64]
