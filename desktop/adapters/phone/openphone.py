@@ -43,6 +43,7 @@ from desktop.domain.quarantine import Quarantined
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.openphone.com"  # api.quo.com serves the same v1 API
+MAX_PAGES = 2_000  # per listing: a link that never ends must not hang the poll
 SECRET_KEY = "phone.openphone.api_key"
 MAX_PAGE = 100                              # maxResults is 1..100 on every list
 CALL_LOOKBACK = timedelta(hours=6)          # a call ending in the window began at most this early
@@ -282,8 +283,8 @@ class OpenPhoneLine(PhoneProvider):
 
     def _walk(self, path: str, params: dict) -> Iterator[list]:
         """Each `data` list of a paginated listing, following nextPageToken to the end."""
-        token = None
-        while True:
+        token, seen = None, set()
+        for _ in range(MAX_PAGES):
             paging = {"pageToken": token} if token else {}
             body = self.http.get_json(path, params={**params, **paging}, headers=self._auth())
             data = body.get("data")
@@ -294,6 +295,12 @@ class OpenPhoneLine(PhoneProvider):
             token = body.get("nextPageToken")
             if not isinstance(token, str) or not token or not data:
                 return
+            if token in seen:  # a server that repeats itself must not keep us forever
+                raise ProviderError(f"OpenPhone repeated a page of {path}; the poll stopped "
+                                    "there and will try again", ProblemKind.BAD_RESPONSE)
+            seen.add(token)
+        raise ProviderError(f"OpenPhone kept sending pages of {path} (over {MAX_PAGES}); the "
+                            "poll stopped there", ProblemKind.BAD_RESPONSE)
 
     def _voicemail(self, call_id: str) -> dict | None:
         if call_id in self._voicemails:

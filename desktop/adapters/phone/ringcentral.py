@@ -49,6 +49,7 @@ DEFAULT_BASE_URL = "https://platform.ringcentral.com"
 TOKEN_PATH = "/restapi/oauth/token"
 ACCOUNT_PATH = "/restapi/v1.0/account/~"
 CALL_LOG_PATH = "/restapi/v1.0/account/~/call-log"
+MAX_PAGES = 2_000  # per listing: a link that never ends must not hang the poll
 NUMBERS_PATH = "/restapi/v1.0/account/~/extension/~/phone-number"
 SMS_PATH = "/restapi/v1.0/account/~/extension/~/sms"
 MESSAGE_PATH = "/restapi/v1.0/account/~/extension/~/message-store/{id}"
@@ -199,7 +200,7 @@ class RingCentralLine(PhoneProvider):
         # Both ends always sent: an omitted dateFrom would silently mean "the last 24 h".
         params = {"dateFrom": _iso(date_from), "dateTo": _iso(date_to), "view": "Detailed",
                   "type": "Voice", "perPage": self.page_size}
-        for page in range(1, 100_000):
+        for page in range(1, MAX_PAGES + 1):
             body = self._json(self._call(self._heavy, "GET", CALL_LOG_PATH,
                                          params={**params, "page": page}))
             records = body.get("records")
@@ -211,6 +212,9 @@ class RingCentralLine(PhoneProvider):
             # Page numbers, not navigation.nextPage.uri: a link is not sent our bearer token.
             if not records or not isinstance(navigation, dict) or not navigation.get("nextPage"):
                 return
+        # 2,000 pages of 1,000 is far beyond any shop; more means the server never says stop.
+        raise ProviderError(f"RingCentral kept sending call-log pages (over {MAX_PAGES}); "
+                            "the poll stopped there", ProblemKind.BAD_RESPONSE)
 
     def _read(self, record: object) -> _Part | Quarantined | None:
         """A record as a _Part; None for what is not a customer call (fax, internal)."""

@@ -51,6 +51,7 @@ from desktop.domain.quarantine import Quarantined
 log = logging.getLogger(__name__)
 
 API_VERSION = "/2010-04-01"
+MAX_PAGES = 2_000  # per listing: a link that never ends must not hang the poll
 DEFAULT_BASE_URL = "https://api.twilio.com" + API_VERSION
 MAX_PAGE_SIZE = 1000  # Twilio's maximum
 PROBE_PAGE_SIZE = 50  # the first page of a poll: all an idle poll needs
@@ -249,6 +250,9 @@ class TwilioLine(PhoneProvider):
             if not more:
                 return
             seen.add(link)
+            if len(seen) >= MAX_PAGES:  # new links forever: a server that never says stop
+                raise ProviderError(f"Twilio kept sending pages (over {MAX_PAGES}); the poll "
+                                    "stopped there", ProblemKind.BAD_RESPONSE)
             parts = urlsplit(link)  # relative to https://api.twilio.com: keep our host
             path = parts.path + (f"?{parts.query}" if parts.query else "")
             origin = urlsplit(self.base_url)
