@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -37,6 +38,7 @@ from desktop.domain.clock import Clock, as_utc, utcnow
 from desktop.domain.phone import InvalidPhone, to_e164
 from desktop.domain.quarantine import Quarantined
 
+log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.callrail.com/v3"
 MAX_PER_PAGE = 250          # the documented ceiling for per_page
 MAX_PAGES = 2_000           # a server that never says "last page" cannot keep us forever
@@ -158,8 +160,12 @@ class CallRailLine(PhoneProvider):
             try:
                 raw = self._get(f"/a/{account}/calls/{call_id}.json", {"fields": FIELDS})
             except ProviderError as exc:
+                if exc.kind in (ProblemKind.PERMISSION, ProblemKind.BAD_RESPONSE):
+                    # This one call's trouble: keep following it, don't fail the whole poll.
+                    log.warning("CallRail call %s could not be re-read: %s", call_id, exc)
+                    continue
                 if exc.kind != ProblemKind.NOT_CONFIGURED:
-                    raise
+                    raise                    # network, auth, rate limit: the poll's problem
                 del self._pending[call_id]   # 404: deleted (e.g. marked spam) meanwhile
                 continue
             call = self._read(raw, until, until)
