@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
         self.tick_timer.stop()
         if self.app.sync is not None:
             self.app.sync.stop()  # a long import ends after its current page
-        self.runner.wait(5000)
+        self.runner.shutdown(5000)
         super().closeEvent(event)
 
     # -- sync ------------------------------------------------------------------------------

@@ -78,6 +78,12 @@ class TaskRunner(QObject):
     def wait(self, msecs: int = 10_000) -> bool:
         return self.pool.waitForDone(msecs)
 
+    def shutdown(self, msecs: int = 5_000) -> None:
+        """The window is going away: let running work finish, then forget every callback,
+        so a task that ends later never calls into a destroyed widget."""
+        self.pool.waitForDone(msecs)
+        self._callbacks.clear()
+
 
 class SyncRunner:
     """Runs each task inline: deterministic UI tests with no threads."""
@@ -99,3 +105,6 @@ class SyncRunner:
 
     def wait(self, msecs: int = 0) -> bool:
         return True
+
+    def shutdown(self, msecs: int = 0) -> None:
+        pass

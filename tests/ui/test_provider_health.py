@@ -52,8 +52,7 @@ def until_healthy(qtbot, window, timeout_s: float) -> None:
 
 
 def stop(app, window):
-    window.poll_timer.stop()
-    window.runner.wait(15_000)
+    window.close()  # as the app does: polls stop, late callbacks are dropped
     app.close()
 
 

@@ -145,3 +145,26 @@ def test_a_closed_lead_form_is_deleted(qtbot, window):
         QApplication.sendPostedEvents(None, 0)  # run the deferred deletes
     qtbot.wait(10)
     assert [w for w in window.findChildren(LeadForm)] == []
+
+
+def test_work_that_finishes_after_the_window_closed_never_calls_into_it(qtbot, desk_app):
+    """A read still running when the desk closes must not reach the destroyed window."""
+    import threading
+
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.workers import TaskRunner
+
+    win = MainWindow(desk_app, TaskRunner())
+    release = threading.Event()
+    reached = []
+
+    def slow_read():
+        release.wait(5)
+        raise OSError("database is closed")
+
+    win.runner.submit(slow_read, on_error=lambda exc: reached.append(exc))
+    win.runner.shutdown(msecs=50)  # closing: the read is still running
+    release.set()
+    win.runner.wait(5000)
+    qtbot.wait(50)  # deliver anything queued
+    assert reached == []
