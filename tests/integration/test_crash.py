@@ -26,8 +26,8 @@ from desktop.domain.calls import MISSED_OUTCOMES
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 3
-LIVE_HOURS = 8
-LIVE_GAP_SECONDS = 5
+LIVE_HOURS = 24
+LIVE_GAP_SECONDS = 2  # ~43,000 calls: a sync --once takes seconds, long enough to strike
 BACKFILL_DAYS = 30
 MISSED = tuple(str(o) for o in MISSED_OUTCOMES)
 
@@ -101,7 +101,7 @@ def test_kill_9_mid_sync_loses_nothing_and_leaves_a_consistent_queue(
                 observed.append(current)
                 time.sleep(0.05)
             observed.append(current)
-            time.sleep(rng.uniform(0.05, 0.8))
+            time.sleep(rng.uniform(0.05, 0.5))
             assert proc.poll() is None, "sync finished before it could be killed; enlarge it"
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
