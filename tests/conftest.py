@@ -16,11 +16,18 @@ from pathlib import Path
 import keyring
 import keyring.backend
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from desktop.cli import main
 
 # Qt widgets in tests draw offscreen unless a test picks a real display (tests/slow does).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# Property-based tests explore new examples on a developer's machine, but replay the same
+# ones in CI, so a landing never hinges on a lucky draw.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI") == "true":
+    hypothesis_settings.load_profile("ci")
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
