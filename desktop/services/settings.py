@@ -29,22 +29,8 @@ class SettingsService:
 
     def set(self, key: str, value, actor: str, reason: str | None = None) -> object:
         """Validate and store `value` (already typed; use Setting.parse for text)."""
-        spec = setting(key)
-        value = spec.validate(value)
-        before = self.load()[key]
-        now = self._clock()
-        with self._uow(write=True) as uow:
-            if spec.in_file:
-                values = self._file.read()
-                values[key] = value
-                self._file.write(values)
-            else:
-                uow.settings.put(key, value, now)
-            uow.changelog.append(at=now, actor=actor, entity="setting", entity_id=key,
-                                 action="changed", before={"value": before},
-                                 after={"value": value}, reason=reason)
-            uow.commit()
-        return value
+        self.set_many({key: value}, actor, reason)
+        return setting(key).validate(value)
 
     def set_many(self, values: dict, actor: str, reason: str | None = None) -> None:
         """Several settings in one transaction: all of them, or (one invalid) none."""

@@ -78,11 +78,6 @@ class CallRepository(_Repo):
 class QueueRepository(_Repo):
     model = QueueItem
 
-    def open_for_phone(self, phone: str) -> QueueItem | None:
-        return self.session.scalars(
-            select(QueueItem).where(QueueItem.phone == phone, QueueItem.state != ItemState.DONE)
-            .order_by(QueueItem.id.desc()).limit(1)).one_or_none()
-
     def open_for_phones(self, phones) -> dict[str, QueueItem]:
         found = {}
         for chunk in _chunks(sorted(phones)):

@@ -158,9 +158,6 @@ class QueueModel(RowsTableModel):
     def lane_of(self, position: int) -> Lane:
         return self._lanes[position]
 
-    def key_of(self, position: int) -> tuple:
-        return self._keys[position]
-
     def lane_counts(self) -> dict[Lane, int]:
         counts = dict.fromkeys(Lane, 0)
         counts.update(Counter(self._lanes))
