@@ -21,19 +21,25 @@ from sqlalchemy.engine import make_url
 import tzlocal
 
 from desktop import APP_ID
-from desktop.adapters.crm.base import Crm
+from desktop.adapters import process
+from desktop.adapters.crm.base import Crm, SecretAccess
 from desktop.adapters.crm.builtin import BuiltinCrm
 from desktop.adapters.db import migrate
 from desktop.adapters.db.health import check_database
 from desktop.adapters.db.engine import make_engine, make_sessionmaker
 from desktop.adapters.db.uow import uow_factory
+from desktop.adapters.notify import Notifier
 from desktop.adapters.phone.base import PhoneProvider, ProblemKind, ProviderError
 from desktop.adapters.secrets import RedactingFormatter, SecretStore, SecretStoreUnavailable
 from desktop.adapters.settings_file import SettingsFile
 from desktop.config import Settings
+from desktop.domain import crm as crm_rules
 from desktop.domain.changelog import worker
 from desktop.domain.clock import Clock, utcnow
 from desktop.services.changelog import ChangeLogService
+from desktop.services.crm_access import ScopedCrm
+from desktop.services.crm_sync import CrmSync
+from desktop.services.delivery import DeliveryService, QueueForDelivery
 from desktop.services.health import HealthService
 from desktop.services.intake import LeadService
 from desktop.services.queue import QueueService
@@ -65,7 +71,11 @@ class App:
     leads: LeadService
     changelog: ChangeLogService
     health: HealthService
-    crm: Crm
+    crm: Crm | BuiltinCrm          # where leads go: its label and connection test
+    builtin: BuiltinCrm            # the local contact tables (demo data, CSV import)
+    delivery: DeliveryService | None  # None with the built-in CRM (saving is delivery)
+    crm_sync: CrmSync | None
+    notifier: Notifier
     phone: PhoneProvider | None
     sync: PhoneSync | None
     migration: migrate.MigrationReport
@@ -108,7 +118,21 @@ def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) ->
     uow = uow_factory(make_sessionmaker(engine))
     settings_service = SettingsService(uow, settings_file, clock)
     settings = settings_service.load()
-    crm = _crm(settings, uow)
+    builtin = BuiltinCrm(uow)
+    notifier = Notifier()
+    remote = _crm(settings, secrets, clock)
+    delivery = crm_sync = None
+    destination = builtin
+    if remote is not None:
+        scoped = ScopedCrm(remote, settings["crm.scopes"])
+        delivery = DeliveryService(
+            uow, scoped, field_map=field_map(settings, remote), notify=notifier.notify,
+            rules=crm_rules.RetryRules(
+                limit=settings["crm.retry_limit"],
+                alert_after=timedelta(minutes=settings["crm.alert_after_minutes"])),
+            me=process.this_process(), holder_is_gone=process.holder_is_gone, clock=clock)
+        crm_sync = CrmSync(uow, scoped, clock)
+        destination = QueueForDelivery(remote.name, remote.label)
     phone = _phone(settings, secrets, clock)
     sync = None
     if phone is not None:
@@ -122,16 +146,29 @@ def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) ->
         queue=QueueService(uow, clock,
                            follow_up_after=timedelta(minutes=settings["queue.follow_up_minutes"]),
                            done_visible=timedelta(hours=settings["queue.done_visible_hours"])),
-        leads=LeadService(uow, crm, clock, settings["lead.required_fields"],
+        leads=LeadService(uow, destination, clock, settings["lead.required_fields"],
                           settings["phone.region"]),
         changelog=ChangeLogService(uow),
         health=HealthService(uow, timedelta(seconds=settings["phone.poll_seconds"]), clock),
-        crm=crm, phone=phone, sync=sync, migration=report, log_handler=log_handler)
+        crm=remote or builtin, builtin=builtin, delivery=delivery, crm_sync=crm_sync,
+        notifier=notifier, phone=phone, sync=sync, migration=report, log_handler=log_handler)
 
 
-def _crm(settings: Settings, uow) -> Crm:
-    # Only the built-in CRM exists so far; config validation refuses any other name.
-    return BuiltinCrm(uow)
+def _crm(settings: Settings, secrets: SecretStore, clock: Clock) -> Crm | None:
+    """The shop's own CRM, when it has one (None: the built-in CRM). Like the phone
+    adapters, each CRM module builds itself from settings (`from_settings`)."""
+    name = settings["crm.provider"]
+    if name == "builtin":
+        return None
+    module = importlib.import_module(f"desktop.adapters.crm.{name}")
+    return module.from_settings(settings, SecretAccess(get=keyring_reader(secrets),
+                                                       set=secrets.set), clock)
+
+
+def field_map(settings: Settings, crm: Crm) -> dict:
+    """The adapter's default lead -> CRM field map with the owner's changes."""
+    return crm_rules.effective_map(crm.default_field_map,
+                                   settings["crm.field_map"].get(crm.name, {}))
 
 
 def _phone(settings: Settings, secrets: SecretStore, clock: Clock) -> PhoneProvider | None:
@@ -235,6 +272,6 @@ def make_demo_dir(clock: Clock = utcnow) -> Path:
     from desktop.adapters.phone.simulator import REGULAR_CALLERS
     for index, (name, phone) in enumerate(REGULAR_CALLERS[:25]):
         since = now - timedelta(days=40 + 37 * index)
-        app.crm.add_contact(name, phone, now, actor, created_at=since)
+        app.builtin.add_contact(name, phone, now, actor, created_at=since)
     app.close()
     return data_dir

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from desktop.domain.crm import CRM_SCOPES, DEFAULT_SCOPES, check_target
 from desktop.domain.leads import DEFAULT_REQUIRED, LEAD_FIELDS
 
 
@@ -77,6 +78,36 @@ def _source_map(value: dict) -> None:
             raise ValueError(f"'{number}' is not an E.164 number such as +13125550100")
         if not isinstance(source, str) or not source.strip():
             raise ValueError(f"the source for {number} must be a name")
+
+
+CRM_PROVIDERS = ("builtin", "hubspot", "jobber", "housecallpro")
+
+
+def _crm_scopes(value: list) -> None:
+    unknown = [scope for scope in value if scope not in CRM_SCOPES]
+    if unknown:
+        raise ValueError(f"unknown scope(s) {', '.join(map(str, unknown))}; known: "
+                         f"{', '.join(CRM_SCOPES)}")
+
+
+def _field_map(value: dict) -> None:
+    """{crm: {lead field: target or [targets]}}; an empty target leaves the field out."""
+    for crm, mapping in value.items():
+        if crm not in CRM_PROVIDERS or crm == "builtin":
+            raise ValueError(f"'{crm}' is not a CRM with a field map; use one of "
+                             "hubspot, jobber, housecallpro")
+        if not isinstance(mapping, dict):
+            raise ValueError(f"the map for {crm} must be an object of lead field -> CRM field")
+        for lead_field, target in mapping.items():
+            if lead_field not in LEAD_FIELDS:
+                raise ValueError(f"'{lead_field}' is not a lead field; known: "
+                                 f"{', '.join(LEAD_FIELDS)}")
+            chosen = [target] if isinstance(target, str) else target
+            if not isinstance(chosen, list) or not all(isinstance(t, str) for t in chosen):
+                raise ValueError(f"{crm}.{lead_field} must be a CRM field or a list of them")
+            for one in chosen:
+                if one:
+                    check_target(one)
 
 
 def _twilio_sid(value: str) -> None:
@@ -173,7 +204,25 @@ _SETTINGS = [
             "arrive at demo pace; empty means realistic traffic only.", check=_iso_or_empty),
     Setting("phone.simulator.live_gap_seconds", int, 20, "Simulator: mean seconds between "
             "demo-pace calls.", minimum=1),
-    Setting("crm.provider", str, "builtin", "Where leads go.", choices=("builtin",)),
+    Setting("crm.provider", str, "builtin", "Where leads go: the built-in CRM, or the "
+            "shop's HubSpot, Jobber or Housecall Pro.", choices=CRM_PROVIDERS),
+    Setting("crm.base_url", str, "", "The CRM's API address; empty means the vendor's own "
+            "(set it for a proxy or a test server).", check=_url_or_empty),
+    Setting("crm.scopes", list, list(DEFAULT_SCOPES), "What the CRM workers may do. "
+            "crm:update_contact (filling in blanks on a customer the shop already has) is "
+            "off until granted here.", check=_crm_scopes),
+    Setting("crm.field_map", dict, {}, "Changes to the default lead -> CRM field map, per "
+            "CRM, e.g. {\"hubspot\": {\"service_type\": \"contact.jobtitle\"}}; see "
+            "'frontdesk crm fields' for the map in force.", check=_field_map),
+    Setting("crm.retry_limit", int, 8, "Delivery attempts before a lead is flagged as "
+            "failed (an outage keeps being retried, slowly, after that).", minimum=1,
+            maximum=100),
+    Setting("crm.alert_after_minutes", int, 10, "Alert when a lead has failed to reach the "
+            "CRM for this long.", minimum=1, maximum=24 * 60),
+    Setting("crm.poll_seconds", int, 300, "Seconds between polls of the CRM for changed "
+            "contacts and jobs.", minimum=10, maximum=86400),
+    Setting("crm.jobber.api_version", str, "2025-04-16", "Jobber: the GraphQL API version "
+            "sent in X-JOBBER-GRAPHQL-VERSION."),
     Setting("queue.callback_target_minutes", int, 5, "Call back within this; amber at it, "
             "red at three times it.", minimum=1, maximum=1440),
     Setting("queue.follow_up_minutes", int, 120, "After a callback that did not settle it, "

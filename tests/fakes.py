@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+
+from desktop.adapters.crm.base import Crm, CrmContact, CrmWrite
+from desktop.adapters.errors import ProblemKind, ProviderError
 from desktop.adapters.phone.base import ConnectionCheck, PhoneProvider
 
 
@@ -26,3 +30,150 @@ class StaticLine(PhoneProvider):
 
     def test_connection(self):
         return ConnectionCheck(True, "ok")
+
+
+class MemoryCrm(Crm):
+    """A CRM in a dict, with the failure modes the delivery worker must survive.
+
+    * `search_lag`: contacts and records are invisible to phone/email search for this many
+      `clock` seconds after creation (HubSpot's index lag); lookups by our key see them
+      at once, as HubSpot's idProperty read does.
+    * `fail(op, error, times)`: the next `times` calls of `op` raise `error`.
+    * `lose_answer(op, times)`: the call does its work, then raises as if the answer
+      had been lost (a timeout after the CRM committed).
+    * `crash_after(op)`: the call does its work, then raises `Crash` (a BaseException, so
+      nothing in the app catches it): the process "dies" before our commit.
+    """
+
+    name = "memory"
+    label = "MemoryCRM"
+    default_field_map = {"name": "contact.name", "phone": "contact.phone",
+                         "email": "contact.email", "service_address": "contact.address",
+                         "service_type": "lead.title",
+                         "source": ["contact.source", "lead.body"], "urgency": "lead.body",
+                         "notes": "lead.body"}
+    required = ("contact.name", "lead.title")
+    updatable = ("email", "address")
+
+    def __init__(self, clock=None, search_lag: float = 0.0):
+        self.clock = clock
+        self.search_lag = search_lag
+        self.contacts: dict[str, dict] = {}
+        self.records: dict[str, dict] = {}
+        self.calls: list[str] = []
+        self._failures: dict[str, list] = {}
+        self._ids = itertools.count(101)
+
+    # -- test controls --------------------------------------------------------------------
+    def fail(self, op: str, error: BaseException, times: int = 1) -> None:
+        self._failures.setdefault(op, []).extend([("before", error)] * times)
+
+    def lose_answer(self, op: str, times: int = 1) -> None:
+        error = ProviderError("MemoryCRM did not answer in time", ProblemKind.NETWORK)
+        self._failures.setdefault(op, []).extend([("after", error)] * times)
+
+    def crash_after(self, op: str) -> None:
+        self._failures.setdefault(op, []).append(("after", Crash(op)))
+
+    def seed(self, name: str, phone: str | None, email: str | None = None,
+             address: str | None = None) -> str:
+        crm_id = str(next(self._ids))
+        self.contacts[crm_id] = {"name": name, "phone": phone, "email": email,
+                                 "address": address, "key": None, "created": -1e9}
+        return crm_id
+
+    def records_for(self, contact_id: str) -> list[dict]:
+        return [r for r in self.records.values() if r["contact_id"] == contact_id]
+
+    # -- the port -------------------------------------------------------------------------
+    def _now(self) -> float:
+        return self.clock().timestamp() if self.clock else 0.0
+
+    def _call(self, op: str, work):
+        self.calls.append(op)
+        queued = self._failures.get(op)
+        when, error = queued.pop(0) if queued else (None, None)
+        if when == "before":
+            raise error
+        result = work()
+        if when == "after":
+            raise error
+        return result
+
+    def _visible(self, record: dict) -> bool:
+        return self._now() - record["created"] >= self.search_lag
+
+    def find_contact(self, key, phone, email):
+        def work():
+            for crm_id, c in self.contacts.items():
+                if key and c["key"] == key:
+                    return self._contact(crm_id)
+            for field_, value in (("phone", phone), ("email", email)):
+                for crm_id, c in self.contacts.items():
+                    if value and c[field_] == value and self._visible(c):
+                        return self._contact(crm_id)
+            return None
+        return self._call("find_contact", work)
+
+    def _contact(self, crm_id):
+        c = self.contacts[crm_id]
+        return CrmContact(crm_id=crm_id, name=c["name"], phone=c["phone"], email=c["email"],
+                          address=c["address"], key=c["key"])
+
+    def read_contact(self, crm_id):
+        return self._call("read_contact", lambda: {k: self.contacts[crm_id][k]
+                                                   for k in self.updatable})
+
+    def create_contact(self, fields, key):
+        def work():
+            crm_id = str(next(self._ids))
+            self.contacts[crm_id] = {"name": fields.get("name"), "phone": fields.get("phone"),
+                                     "email": fields.get("email"),
+                                     "address": fields.get("address"),
+                                     "source": fields.get("source"), "key": key,
+                                     "created": self._now()}
+            return CrmWrite(kind="contact", crm_id=crm_id, action="created", after=dict(fields),
+                            undo=f"Delete MemoryCRM contact {crm_id}.")
+        return self._call("create_contact", work)
+
+    def update_contact(self, crm_id, changes):
+        def work():
+            before = {k: self.contacts[crm_id][k] for k in changes}
+            self.contacts[crm_id].update(changes)
+            return CrmWrite(kind="contact", crm_id=crm_id, action="updated", before=before,
+                            after=dict(changes), undo="Revert it from Front Desk.")
+        return self._call("update_contact", work)
+
+    def find_lead_record(self, contact_id, key):
+        def work():
+            for crm_id, r in self.records.items():
+                if r["contact_id"] == contact_id and r["key"] == key:
+                    return CrmWrite(kind="request", crm_id=crm_id, action="linked",
+                                    after=dict(r["fields"]), undo="Delete it.")
+            return None
+        return self._call("find_lead_record", work)
+
+    def create_lead(self, contact_id, fields, key):
+        def work():
+            crm_id = f"R{next(self._ids)}"
+            self.records[crm_id] = {"contact_id": contact_id, "key": key,
+                                    "fields": dict(fields), "created": self._now()}
+            return CrmWrite(kind="request", crm_id=crm_id, action="created",
+                            after=dict(fields), undo=f"Delete MemoryCRM request {crm_id}.")
+        return self._call("create_lead", work)
+
+    def add_note(self, contact_id, text):
+        return self.create_lead(contact_id, {"body": text}, key="")
+
+    def contacts_changed_since(self, since):
+        return iter([])
+
+    def jobs_changed_since(self, since):
+        return iter([])
+
+    def test_connection(self):
+        return ConnectionCheck(True, "ok")
+
+
+class Crash(BaseException):
+    """The process 'dies' here: no except clause in the app catches a BaseException."""

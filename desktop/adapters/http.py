@@ -21,11 +21,14 @@ from datetime import datetime, timezone
 import requests
 
 from desktop import __version__
-from desktop.adapters.phone.base import ProblemKind, ProviderError
+from desktop.adapters.errors import ProblemKind, ProviderError
 
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# The service understood and refused what we sent (validation, a conflict): sending the
+# same again will not help; a person has to change something.
+REJECT_STATUSES = frozenset({400, 409, 422})
 USER_AGENT = f"FrontDesk/{__version__} (+missed-call desk)"
 
 
@@ -72,6 +75,7 @@ class Wording:
     unreachable: str = "{label} cannot be reached ({detail}): check the internet connection"
     server: str = "{label} is having trouble (HTTP {status}); will retry"
     bad_response: str = "{label} sent a response we cannot read ({detail})"
+    rejected: str = "{label} refused the request: {detail}"
     extra: dict[int, str] = field(default_factory=dict)  # status -> message for the vendor's quirks
 
 
@@ -185,6 +189,8 @@ class HttpClient:
                                wait=_say_wait(wait))
         if status >= 500:
             return self._error(ProblemKind.NETWORK, "server", status=status, retry_after=wait)
+        if status in REJECT_STATUSES:
+            return self._error(ProblemKind.REJECTED, "rejected", detail=detail, status=status)
         return self._error(ProblemKind.BAD_RESPONSE, "bad_response",
                            detail=f"HTTP {status}: {detail}")
 
@@ -234,7 +240,8 @@ def retry_after_seconds(response: requests.Response) -> float | None:
 def _kind_for(status: int) -> ProblemKind:
     return {401: ProblemKind.AUTH, 403: ProblemKind.PERMISSION, 404: ProblemKind.NOT_CONFIGURED,
             429: ProblemKind.RATE_LIMITED}.get(
-        status, ProblemKind.NETWORK if status >= 500 else ProblemKind.BAD_RESPONSE)
+        status, ProblemKind.NETWORK if status >= 500 else
+        ProblemKind.REJECTED if status in REJECT_STATUSES else ProblemKind.BAD_RESPONSE)
 
 
 def _server_words(response: requests.Response) -> str:

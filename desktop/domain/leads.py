@@ -96,6 +96,7 @@ class Lead:
     delivery_state: str = DeliveryState.PENDING
     crm_provider: str | None = None
     crm_id: str | None = None
+    crm_record_id: str | None = None
     delivered_at: datetime | None = None
     last_error: str | None = None
     id: int | None = None
@@ -103,4 +104,5 @@ class Lead:
     def snapshot(self) -> dict:
         return {k: getattr(self, k) for k in (
             "name", "phone", "email", "service_address", "service_type", "urgency", "source",
-            "notes", "queue_item_id", "contact_id", "delivery_state", "crm_provider", "crm_id")}
+            "notes", "queue_item_id", "contact_id", "delivery_state", "crm_provider", "crm_id",
+            "crm_record_id")}

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from desktop.adapters.phone.base import PhoneProvider, SentMessage
 from desktop.domain.clock import Clock, utcnow
+from desktop.domain.permissions import ScopeRefused
 from desktop.services.unit_of_work import UnitOfWorkFactory
 
 SEND_SMS = "phone:send_sms"
-
-
-class ScopeRefused(PermissionError):
-    """The owner has not granted the scope this operation needs."""
 
 
 class Texting:
@@ -29,7 +26,7 @@ class Texting:
             self._log(actor, to_number, "refused", reason,
                       {"why": f"scope {SEND_SMS} not granted"})
             raise ScopeRefused(f"Texts are not allowed: the owner has not granted "
-                               f"{SEND_SMS} (Settings → Phone → permissions).")
+                               f"{SEND_SMS} (Settings → Phone → permissions).", SEND_SMS)
         sent = self.provider.send_sms(to_number, body)
         self._log(actor, to_number, "sent", reason,
                   {"provider_message_id": sent.provider_message_id, "body": body})

@@ -85,7 +85,8 @@ def test_a_post_is_not_retried_unless_the_caller_says_it_is_safe(httpserver, cli
     (401, ProblemKind.AUTH, "Acme Phone rejected the credentials: check Settings → Phone"),
     (403, ProblemKind.PERMISSION, "refused access"),
     (404, ProblemKind.NOT_CONFIGURED, "does not know this account"),
-    (400, ProblemKind.BAD_RESPONSE, "HTTP 400"),
+    (400, ProblemKind.REJECTED, "Acme Phone refused the request: token ••• is not valid"),
+    (418, ProblemKind.BAD_RESPONSE, "HTTP 418"),
 ])
 def test_client_errors_read_as_plain_words_and_are_not_retried(httpserver, client, status,
                                                                kind, words):

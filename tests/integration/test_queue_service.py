@@ -169,7 +169,7 @@ def test_detail_returns_the_calls_and_the_history(app, clock):
 
 
 def test_detail_names_a_caller_already_in_the_customer_list(app, clock):
-    app.crm.add_contact("Maria Gonzalez", MARIA, clock(), "person:Dana",
+    app.builtin.add_contact("Maria Gonzalez", MARIA, clock(), "person:Dana",
                         created_at=datetime(2024, 3, 5, tzinfo=timezone.utc))
     detail = app.queue.detail(item_id(app, MARIA))
     assert detail.known_contact == "Maria Gonzalez — in your customer list since Mar 2024"

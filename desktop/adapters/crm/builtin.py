@@ -1,17 +1,17 @@
 """The built-in CRM: contacts, leads and jobs in the local database, for shops without a
-CRM (and the demo). Saving a lead here is delivery: it happens in the same transaction."""
+CRM (and the demo). Saving a lead here is delivery: it happens in the same transaction,
+so it needs no outbox, no retries and no scopes (it never leaves this database)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from desktop.adapters.crm.base import Crm
-from desktop.adapters.phone.base import ConnectionCheck
+from desktop.adapters.errors import ConnectionCheck
 from desktop.domain.contacts import Contact
 from desktop.domain.leads import DeliveryState, Lead
 
 
-class BuiltinCrm(Crm):
+class BuiltinCrm:
     name = "builtin"
     label = "Built-in CRM"
 

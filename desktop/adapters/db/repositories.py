@@ -105,6 +105,15 @@ class LeadRepository(_Repo):
         query = select(Lead).order_by(Lead.id.desc())
         return list(self.session.scalars(query.limit(limit) if limit else query))
 
+    def latest_for_crm_contact(self, provider: str, crm_id: str,
+                               before: datetime) -> int | None:
+        """The newest lead sent to this CRM customer before a job was made: the job's
+        lead, for booked-job attribution."""
+        c = tables.leads.c
+        return self.session.scalar(
+            select(c.id).where(c.crm_provider == provider, c.crm_id == crm_id,
+                               c.created_at <= before).order_by(c.created_at.desc()).limit(1))
+
 
 class ContactRepository(_Repo):
     model = Contact
@@ -125,9 +134,36 @@ class ContactRepository(_Repo):
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(tables.contacts))
 
+    def by_crm_id(self, provider: str, crm_id: str) -> Contact | None:
+        return self.session.scalars(
+            select(Contact).filter_by(crm_provider=provider, crm_id=crm_id)).one_or_none()
+
+    def by_crm_ids(self, provider: str, crm_ids) -> dict[str, Contact]:
+        found: dict[str, Contact] = {}
+        for chunk in _chunks(sorted(set(crm_ids))):
+            found.update({c.crm_id: c for c in self.session.scalars(
+                select(Contact).where(Contact.crm_provider == provider,
+                                      Contact.crm_id.in_(chunk)))})
+        return found
+
+    def stream(self, batch: int = 2000):
+        """Every contact, oldest first, without holding them all (CSV export)."""
+        return self.session.scalars(select(Contact).order_by(Contact.id)
+                                    .execution_options(yield_per=batch))
+
 
 class JobRepository(_Repo):
     model = Job
+
+    def by_crm_ids(self, provider: str, crm_ids) -> dict[str, Job]:
+        found: dict[str, Job] = {}
+        for chunk in _chunks(sorted(set(crm_ids))):
+            found.update({j.crm_id: j for j in self.session.scalars(
+                select(Job).where(Job.crm_provider == provider, Job.crm_id.in_(chunk)))})
+        return found
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(tables.jobs))
 
 
 class SettingsRepository:
@@ -191,6 +227,9 @@ class ChangeLogRepository:
                    c.reason, c.prev_hash, c.hash)
             .order_by(c.seq).execution_options(yield_per=2000))
 
+    def by_seq(self, seq: int) -> ChangeEntry | None:
+        return self.session.scalars(select(ChangeEntry).filter_by(seq=seq)).one_or_none()
+
     def for_entity(self, entity: str, entity_id, latest: int | None = None) -> list[ChangeEntry]:
         """Oldest first; with `latest`, only that many of the newest."""
         query = (select(ChangeEntry).filter_by(entity=entity, entity_id=str(entity_id))
@@ -224,6 +263,33 @@ class OutboxRepository(_Repo):
     def backlog(self) -> int:
         return self.session.scalar(select(func.count()).select_from(tables.outbox)
                                    .where(tables.outbox.c.state != "done"))
+
+    def counts(self) -> dict[str, int]:
+        c = tables.outbox.c
+        return dict(self.session.execute(select(c.state, func.count()).group_by(c.state)).all())
+
+    def for_entity(self, kind: str, entity_id: int) -> OutboxMessage | None:
+        return self.session.scalars(select(OutboxMessage).filter_by(
+            kind=kind, entity_id=entity_id)).one_or_none()
+
+    def due(self, kind: str, now: datetime, limit: int = 20) -> list[OutboxMessage]:
+        """Rows whose next attempt has come, soonest first; the caller checks leases."""
+        return list(self.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.kind == kind, OutboxMessage.state != "done",
+                   OutboxMessage.next_attempt_at.is_not(None),
+                   OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)))
+
+    def next_due_at(self, kind: str) -> datetime | None:
+        c = tables.outbox.c
+        return self.session.scalar(select(func.min(c.next_attempt_at)).where(
+            c.kind == kind, c.state != "done"))
+
+    def unalerted_failing(self, kind: str, since: datetime) -> list[OutboxMessage]:
+        return list(self.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == kind, OutboxMessage.state != "done",
+            OutboxMessage.alerted_at.is_(None), OutboxMessage.failing_since <= since)))
 
 
 class QuarantineRepository:

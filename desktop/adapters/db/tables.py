@@ -104,6 +104,7 @@ contacts = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_contacts_phone", "phone"),
+    Index("ix_contacts_email", "email"),
     UniqueConstraint("crm_provider", "crm_id", name="uq_contacts_crm"),
 )
 
@@ -124,7 +125,8 @@ leads = Table(
     Column("idempotency_key", String(64), nullable=False, unique=True),
     Column("delivery_state", String(16), nullable=False),
     Column("crm_provider", String(32)),
-    Column("crm_id", String(128)),
+    Column("crm_id", String(128)),        # the CRM's id of the contact
+    Column("crm_record_id", String(128)),  # the CRM's id of the note / request / lead
     Column("delivered_at", UTCDateTime),
     Column("last_error", Text),
     Index("ix_leads_phone", "phone"),
@@ -178,8 +180,17 @@ outbox = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime),
     Column("last_error", Text),
+    Column("error_kind", String(32)),
     Column("created_at", UTCDateTime, nullable=False),
-    Index("ix_outbox_state", "state"),
+    Column("failing_since", UTCDateTime),
+    Column("alerted_at", UTCDateTime),
+    Column("done_at", UTCDateTime),
+    # A lease: the desk process working on the row, and until when. A crashed process's
+    # lease is taken over once it expires, or at once when its process is known dead.
+    Column("locked_by", String(120)),
+    Column("locked_until", UTCDateTime),
+    UniqueConstraint("kind", "entity_id", name="uq_outbox_kind_entity"),
+    Index("ix_outbox_state_next", "state", "next_attempt_at"),
 )
 
 connector_state = Table(

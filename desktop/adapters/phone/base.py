@@ -15,44 +15,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
+from desktop.adapters.errors import (ConnectionCheck, ProblemKind, ProviderError,  # noqa: F401
+                                     require)
 from desktop.domain.calls import ProviderCall
 from desktop.domain.quarantine import Quarantined
 
 
-class ProblemKind(StrEnum):
-    AUTH = "auth"
-    PERMISSION = "permission"
-    NETWORK = "network"
-    RATE_LIMITED = "rate_limited"
-    BAD_RESPONSE = "bad_response"
-    NOT_CONFIGURED = "not_configured"
-
-
-def require(value: str | None, message: str) -> str:
-    """A credential or id the adapter cannot work without; missing -> plain words."""
-    if not value:
-        raise ProviderError(message, ProblemKind.NOT_CONFIGURED)
-    return value
-
-
 Page = list[ProviderCall | Quarantined]
-
-
-class ProviderError(Exception):
-    """A provider call failed; `str(err)` is a plain-words message for the health area."""
-
-    def __init__(self, message: str, kind: ProblemKind, retry_after_s: float | None = None):
-        super().__init__(message)
-        self.kind = kind
-        self.retry_after_s = retry_after_s
-
-
-@dataclass(frozen=True)
-class ConnectionCheck:
-    ok: bool
-    message: str
 
 
 @dataclass(frozen=True)

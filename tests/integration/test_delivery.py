@@ -1,0 +1,301 @@
+"""The delivery worker against an in-memory CRM with every failure it must survive, on a
+real SQLite database: one CRM record per lead whatever happens, the outbox written with the
+lead, retries with backoff, the alert, the one-click retry, scopes, rollback notes."""
+
+from __future__ import annotations
+
+import random
+import threading
+from datetime import timedelta
+
+import pytest
+from fakes import Crash, MemoryCrm
+
+from desktop.adapters.errors import ProblemKind, ProviderError
+from desktop.domain import crm as rules
+from desktop.domain.leads import LeadDraft
+from desktop.domain.outbox import DELIVER_LEAD
+from desktop.services.crm_access import ScopedCrm
+from desktop.services.delivery import DeliveryService, QueueForDelivery
+from desktop.services.intake import LeadService
+
+ANN = {"name": "Ann Lee", "phone": "(312) 555-0142", "email": "ann@example.com",
+       "service_address": "12 Elm St", "service_type": "Drain cleaning",
+       "urgency": "urgent", "source": "Google Ads", "notes": "Kitchen sink backs up"}
+
+
+class Desk:
+    """One desk: the intake and a delivery worker sharing a database and a CRM."""
+
+    def __init__(self, app, crm, clock, me="desk-A", scopes=rules.DEFAULT_SCOPES,
+                 gone=lambda holder: False, limit=4):
+        self.app, self.crm, self.clock = app, crm, clock
+        self.alerts: list[tuple[str, str]] = []
+        self.scoped = ScopedCrm(crm, scopes)
+        self.delivery = DeliveryService(
+            app.uow, self.scoped, field_map=crm.default_field_map,
+            rules=rules.RetryRules(limit=limit, alert_after=timedelta(minutes=10)),
+            notify=lambda title, text: self.alerts.append((title, text)), me=me,
+            holder_is_gone=gone, clock=clock, rng=random.Random(4))
+        self.leads = LeadService(app.uow, QueueForDelivery(crm.name, crm.label), clock)
+
+    def save(self, **changes) -> int:
+        return self.leads.create(LeadDraft.from_mapping({**ANN, **changes}), "Dana").id
+
+    def lead(self, lead_id):
+        with self.app.uow() as uow:
+            lead = uow.leads.get(lead_id)
+            row = uow.outbox.for_entity(DELIVER_LEAD, lead_id)
+            return (lead.delivery_state, lead.crm_id, lead.crm_record_id, lead.last_error,
+                    row.state if row else None, row.attempts if row else None)
+
+    def entries(self, **match):
+        with self.app.uow() as uow:
+            return [e for e in uow.changelog.entries()
+                    if all(getattr(e, k) == v for k, v in match.items())]
+
+
+@pytest.fixture
+def crm(clock):
+    return MemoryCrm(clock, search_lag=5)
+
+
+@pytest.fixture
+def desk(app_factory, crm, clock):
+    return Desk(app_factory(), crm, clock)
+
+
+def test_saving_a_lead_writes_lead_change_log_and_outbox_row_in_one_transaction(desk):
+    lead_id = desk.save()
+    assert desk.lead(lead_id) == ("pending", None, None, None, "pending", 0)
+    assert [e.action for e in desk.entries(entity="lead")] == ["created", "queued"]
+    assert desk.crm.calls == []  # nothing leaves the PC inside the save
+
+
+def test_a_lead_reaches_the_crm_once_with_mapped_fields_and_a_rollback_note(desk):
+    lead_id = desk.save()
+    report = desk.delivery.run_due()
+    assert report.delivered == [lead_id]
+    state, contact_id, record_id, error, row_state, attempts = desk.lead(lead_id)
+    assert (state, error, row_state, attempts) == ("delivered", None, "done", 1)
+    contact = desk.crm.contacts[contact_id]
+    assert (contact["name"], contact["phone"], contact["email"], contact["address"],
+            contact["source"]) == ("Ann Lee", "+13125550142", "ann@example.com", "12 Elm St",
+                                   "Google Ads")
+    record = desk.crm.records[record_id]
+    assert record["fields"]["title"] == "Drain cleaning"
+    assert "Source: Google Ads" in record["fields"]["body"]
+    assert "Notes: Kitchen sink backs up" in record["fields"]["body"]
+    created = desk.entries(entity="crm_contact", action="created")[0]
+    assert created.after["crm_id"] == contact_id and created.after["lead_id"] == lead_id
+    assert created.reason == f"Delete MemoryCRM contact {contact_id}."
+    assert desk.entries(entity="crm_request", action="created")[0].entity_id == record_id
+    # The customer is cached at once, for duplicate warnings.
+    with desk.app.uow() as uow:
+        assert uow.contacts.by_crm_id("memory", contact_id).phone == "+13125550142"
+
+
+def test_a_second_lead_from_the_same_customer_links_to_the_existing_contact(desk, clock):
+    first = desk.save()
+    desk.delivery.run_due()
+    clock.advance(seconds=60)  # past the search lag
+    second = desk.save(service_type="Water heater", email="")
+    desk.delivery.run_due()
+    assert len(desk.crm.contacts) == 1 and len(desk.crm.records) == 2
+    assert desk.lead(first)[1] == desk.lead(second)[1]
+    linked = desk.entries(entity="crm_contact", action="linked")
+    assert len(linked) == 1 and "already existed" in linked[0].reason
+
+
+@pytest.mark.parametrize("op", ["create_contact", "create_lead"])
+def test_a_create_whose_answer_was_lost_is_found_not_repeated(desk, clock, op):
+    """The CRM committed, the answer timed out; the search index lags; the retry must
+    find the record by our key instead of creating a second one."""
+    desk.crm.lose_answer(op)
+    lead_id = desk.save()
+    first = desk.delivery.run_due()
+    assert first.delivered == [] and "did not answer" in first.failed[lead_id]
+    clock.advance(seconds=60)
+    assert desk.delivery.run_due().delivered == [lead_id]
+    assert len(desk.crm.contacts) == 1 and len(desk.crm.records) == 1
+    assert desk.lead(lead_id)[0] == "delivered"
+
+
+@pytest.mark.parametrize("op", ["create_contact", "create_lead"])
+def test_a_crash_after_the_crm_accepted_and_before_our_commit_leaves_one_record(
+        app_factory, crm, clock, op):
+    """The process dies right after the CRM's answer; a restarted desk (a new process
+    whose predecessor is known to be gone) finishes the job: still one of each."""
+    dying = Desk(app_factory(), crm, clock, me="pid-1")
+    lead_id = dying.save()
+    crm.crash_after(op)
+    with pytest.raises(Crash):
+        dying.delivery.run_due()
+    restarted = Desk(app_factory(), crm, clock, me="pid-2", gone=lambda h: h == "pid-1")
+    assert restarted.delivery.run_due().delivered == [lead_id]
+    assert len(crm.contacts) == 1 and len(crm.records) == 1
+    assert restarted.lead(lead_id)[0] == "delivered"
+
+
+def test_a_lease_held_by_a_live_process_is_left_alone_until_it_expires(app_factory, crm, clock):
+    dying = Desk(app_factory(), crm, clock, me="pid-1")
+    lead_id = dying.save()
+    crm.crash_after("create_lead")
+    with pytest.raises(Crash):
+        dying.delivery.run_due()
+    other = Desk(app_factory(), crm, clock, me="desk-B")  # cannot tell pid-1 is gone
+    assert other.delivery.run_due().delivered == []
+    clock.advance(minutes=4)  # the 3-minute lease ran out
+    assert other.delivery.run_due().delivered == [lead_id]
+    assert len(crm.records) == 1
+
+
+def test_two_desks_delivering_at_once_create_one_record_per_lead(app_factory, crm, clock):
+    a = Desk(app_factory(), crm, clock, me="desk-A")
+    b = Desk(app_factory(), crm, clock, me="desk-B")
+    ids = [a.save(phone=f"312555{n:04d}", email=f"c{n}@example.com") for n in range(20)]
+    threads = [threading.Thread(target=d.delivery.run_due) for d in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {a.lead(i)[0] for i in ids} == {"delivered"}
+    assert len(crm.contacts) == 20 and len(crm.records) == 20
+
+
+def test_an_outage_backs_off_alerts_after_ten_minutes_and_then_delivers_once(desk, clock):
+    outage = ProviderError("MemoryCRM is having trouble (HTTP 503); will retry",
+                           ProblemKind.NETWORK)
+    desk.crm.fail("find_contact", outage, times=3)
+    lead_id = desk.save()
+    waits = []
+    for _ in range(3):
+        report = desk.delivery.run_due()
+        assert report.failed == {lead_id: str(outage)}
+        waits.append(report.next_due_at - clock())
+        clock.set(report.next_due_at)
+    assert waits[0] < waits[1] < waits[2]               # exponential, with jitter
+    assert timedelta(seconds=7) <= waits[0] <= timedelta(seconds=15)
+    assert desk.lead(lead_id)[0] == "pending" and desk.alerts == []
+    # Still failing past the alert time: the alert fires once, the lead shows as failed.
+    desk.crm.fail("find_contact", outage, times=1)
+    clock.advance(minutes=11)
+    desk.delivery.run_due()
+    assert len(desk.alerts) == 1 and "Ann Lee" in desk.alerts[0][1]
+    assert "HTTP 503" in desk.alerts[0][1]
+    state, *_, error, row_state, _ = desk.lead(lead_id)
+    assert (state, row_state) == ("failed", "failed") and "HTTP 503" in error
+    assert len(desk.entries(entity="alert")) == 1
+    # The service comes back; the failed lead is still retried by itself (an outage).
+    clock.advance(minutes=16)
+    assert desk.delivery.run_due().delivered == [lead_id]
+    assert len(desk.alerts) == 1 and len(desk.crm.records) == 1
+
+
+def test_retry_after_is_honoured(desk, clock):
+    desk.crm.fail("find_contact", ProviderError("slow down", ProblemKind.RATE_LIMITED, 120))
+    desk.save()
+    report = desk.delivery.run_due()
+    assert report.next_due_at - clock() >= timedelta(seconds=120)
+
+
+def test_the_retry_limit_flags_the_lead_and_alerts(desk, clock):
+    desk.crm.fail("find_contact", ProviderError("down", ProblemKind.NETWORK), times=4)
+    lead_id = desk.save()
+    for _ in range(4):
+        report = desk.delivery.run_due()
+        if report.next_due_at:
+            clock.set(report.next_due_at)
+    assert desk.lead(lead_id)[0] == "failed" and len(desk.alerts) == 1
+
+
+def test_a_refusal_waits_for_a_person_and_one_click_retry_delivers(desk, clock):
+    desk.crm.fail("create_contact", ProviderError("MemoryCRM refused the request: phone is "
+                                                  "invalid", ProblemKind.REJECTED))
+    lead_id = desk.save()
+    report = desk.delivery.run_due()
+    assert report.next_due_at is None and len(desk.alerts) == 1
+    assert desk.lead(lead_id)[0] == "failed" and "phone is invalid" in desk.lead(lead_id)[3]
+    clock.advance(hours=5)
+    assert desk.delivery.run_due().delivered == []  # not retried by itself
+    desk.delivery.retry(lead_id, "Dana")
+    assert desk.delivery.run_due().delivered == [lead_id]
+    assert [e.action for e in desk.entries(entity="lead")][-2:] == ["retry_requested",
+                                                                   "delivered"]
+
+
+def test_a_call_outside_the_granted_scopes_is_refused_and_logged(app_factory, crm, clock,
+                                                                 caplog):
+    scopes = [s for s in rules.DEFAULT_SCOPES if s != rules.CREATE_CONTACT]
+    desk = Desk(app_factory(), crm, clock, scopes=scopes)
+    lead_id = desk.save()
+    desk.delivery.run_due()
+    assert crm.contacts == {} and "create_contact" not in crm.calls
+    assert "crm:create_contact" in desk.lead(lead_id)[3]
+    refused = desk.entries(entity="lead", action="refused")
+    assert refused and refused[0].after["scope"] == "crm:create_contact"
+    assert "refused memory.create_contact: scope crm:create_contact" in caplog.text
+
+
+def test_the_guard_has_no_delete_and_no_undeclared_operation(crm):
+    scoped = ScopedCrm(crm, rules.CRM_SCOPES)
+    for name in ("delete_contact", "remove", "archive_contact", "_failures"):
+        with pytest.raises(AttributeError):
+            getattr(scoped, name)
+
+
+def test_a_mapping_that_leaves_a_required_field_empty_is_reported_before_sending(
+        app_factory, crm, clock):
+    desk = Desk(app_factory(), crm, clock)
+    desk.delivery.field_map = {**crm.default_field_map, "service_type": ""}
+    lead_id = desk.save()
+    desk.delivery.run_due()
+    assert crm.calls == []
+    error = desk.lead(lead_id)[3]
+    assert "lead.title is required by the CRM, but no lead field maps to it" in error
+
+
+def test_updating_an_existing_customer_is_off_by_default(desk, clock):
+    desk.crm.seed("Ann Lee", "+13125550142", email=None, address=None)
+    desk.save()
+    desk.delivery.run_due()
+    assert "update_contact" not in desk.crm.calls
+    assert list(desk.crm.contacts.values())[0]["email"] is None
+
+
+def test_a_granted_update_fills_blanks_and_can_be_reverted(app_factory, crm, clock):
+    desk = Desk(app_factory(), crm, clock, scopes=rules.CRM_SCOPES)
+    crm_id = crm.seed("Ann Lee", "+13125550142", email=None, address="old address")
+    desk.save()
+    desk.delivery.run_due()
+    assert crm.contacts[crm_id]["email"] == "ann@example.com"
+    assert crm.contacts[crm_id]["address"] == "old address"  # only blanks are filled
+    update = desk.entries(entity="crm_contact", action="updated")[0]
+    assert update.before == {"email": None} and update.after["email"] == "ann@example.com"
+    desk.delivery.revert(update.seq, "Owner")
+    assert crm.contacts[crm_id]["email"] is None
+    assert desk.entries(entity="crm_contact", action="reverted")[0].after["reverts"] == update.seq
+
+
+def test_a_revert_needs_the_update_scope_and_is_refused_without_it(app_factory, crm, clock):
+    granted = Desk(app_factory(), crm, clock, scopes=rules.CRM_SCOPES)
+    crm.seed("Ann Lee", "+13125550142")
+    granted.save()
+    granted.delivery.run_due()
+    seq = granted.entries(entity="crm_contact", action="updated")[0].seq
+    limited = Desk(app_factory(), crm, clock)
+    with pytest.raises(PermissionError, match="crm:update_contact"):
+        limited.delivery.revert(seq, "Owner")
+    assert limited.entries(entity="crm_contact", action="refused")
+
+
+def test_a_revert_does_not_overwrite_a_later_change_in_the_crm(app_factory, crm, clock):
+    desk = Desk(app_factory(), crm, clock, scopes=rules.CRM_SCOPES)
+    crm_id = crm.seed("Ann Lee", "+13125550142")
+    desk.save()
+    desk.delivery.run_due()
+    crm.contacts[crm_id]["email"] = "ann.lee@work.example"  # someone edited it since
+    seq = desk.entries(entity="crm_contact", action="updated")[0].seq
+    with pytest.raises(ValueError, match="email changed"):
+        desk.delivery.revert(seq, "Owner")
+    assert crm.contacts[crm_id]["email"] == "ann.lee@work.example"
