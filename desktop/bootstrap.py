@@ -149,7 +149,8 @@ def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) ->
         leads=LeadService(uow, destination, clock, settings["lead.required_fields"],
                           settings["phone.region"]),
         changelog=ChangeLogService(uow),
-        health=HealthService(uow, timedelta(seconds=settings["phone.poll_seconds"]), clock),
+        health=HealthService(uow, timedelta(seconds=settings["phone.poll_seconds"]), clock,
+                             timedelta(seconds=settings["crm.poll_seconds"])),
         crm=remote or builtin, builtin=builtin, delivery=delivery, crm_sync=crm_sync,
         notifier=notifier, phone=phone, sync=sync, migration=report, log_handler=log_handler)
 

@@ -142,22 +142,102 @@ def _secret(args) -> int:
 # -- sync, queue, leads ----------------------------------------------------------------
 def _sync(args) -> int:
     app = _app(args)
-    if app.sync is None:
-        raise BadInput("no phone provider is configured: "
+    if app.sync is None and app.crm_sync is None:
+        raise BadInput("no phone provider or outside CRM is configured: "
                        "'frontdesk config set phone.provider simulator' (or your provider)")
     while True:
-        result = app.sync.poll()
-        summary = (f"{result.new_calls} new call(s), {result.updated_calls} updated, "
-                   f"{result.new_items} new queue item(s), {result.merged_calls} merged")
-        if result.error:
-            _say(f"sync failed: {result.error}")
-            if args.once:
-                return FAILURE
-        else:
-            _say(summary)
+        failed = False
+        if app.sync is not None:
+            result = app.sync.poll()
+            if result.error:
+                _say(f"sync failed: {result.error}")
+                failed = True
+            else:
+                _say(f"{result.new_calls} new call(s), {result.updated_calls} updated, "
+                     f"{result.new_items} new queue item(s), {result.merged_calls} merged")
+        if app.crm_sync is not None:
+            crm = app.crm_sync.poll()
+            _say(f"{app.crm.label}: {crm.contacts} changed contact(s), {crm.jobs} job(s)"
+                 + "".join(f"; {stream} not read: {why}" for stream, why in crm.skipped.items()))
+            for stream, error in crm.errors.items():
+                _say(f"{app.crm.label} {stream} sync failed: {error}")
+                failed = True
         if args.once:
-            return OK
+            return FAILURE if failed else OK
         time.sleep(app.settings["phone.poll_seconds"])
+
+
+def _deliver(args) -> int:
+    app = _app(args)
+    if app.delivery is None:
+        _say("leads go to the built-in CRM, which saves them as they are created: "
+             "nothing to deliver")
+        return OK
+    while True:
+        report = app.delivery.run_due()
+        for lead_id, why in report.failed.items():
+            _say(f"lead {lead_id} not delivered: {why}")
+        for alert in report.alerts:
+            _say(f"ALERT: {alert}")
+        if args.json and args.once:
+            _emit({"delivered": report.delivered, "failed": report.failed,
+                   "alerts": report.alerts, "next_attempt_at": report.next_due_at})
+        else:
+            _say(f"{app.crm.label}: {report.summary()}")
+        if args.once:
+            return FAILURE if report.failed else OK
+        wait = 5.0
+        if report.next_due_at is not None:
+            wait = min(wait, max((report.next_due_at - app.clock()).total_seconds(), 0.5))
+        time.sleep(wait)
+
+
+def _crm(args) -> int:
+    app = _app(args)
+    if args.action == "fields":
+        return _crm_fields(args, app)
+    if app.delivery is None:
+        raise BadInput("leads go to the built-in CRM: there is nothing to retry or revert "
+                       "(set crm.provider to hubspot, jobber or housecallpro)")
+    if not args.target:
+        raise BadInput(f"crm {args.action} needs " + ("a lead number or 'failed'"
+                       if args.action == "retry" else "a change-log number (frontdesk changelog)"))
+    if args.action == "retry":
+        if args.target == "failed":
+            count = app.delivery.retry_all_failed(app.desk_user)
+            _say(f"{count} failed lead(s) will be tried again now")
+            return OK
+        app.delivery.retry(_number(args.target, "lead number"), app.desk_user)
+        _say(f"lead {args.target} will be tried again now (frontdesk deliver --once)")
+        return OK
+    write = app.delivery.revert(_number(args.target, "change number"), app.desk_user)
+    _say(f"{app.crm.label} contact {write.crm_id}: put back "
+         + ", ".join(f"{k} = {v!r}" for k, v in write.after.items()))
+    return OK
+
+
+def _crm_fields(args, app) -> int:
+    from desktop.domain.crm import targets
+    from desktop.domain.leads import LEAD_FIELDS
+    if app.delivery is None:
+        raise BadInput("leads go to the built-in CRM, which keeps every lead field as it is")
+    adapter, mapping = app.delivery.crm.adapter, app.delivery.field_map
+    problems = app.delivery.mapping_problems()
+    document = {"crm": adapter.name, "map": {f: targets(mapping.get(f)) for f in LEAD_FIELDS},
+                "required": list(adapter.required), "problems": problems}
+    lines = [f"{adapter.label} field map (change with: frontdesk config set crm.field_map "
+             f"'{{\"{adapter.name}\": {{\"service_type\": \"lead.title\"}}}}')"]
+    lines += [f"  {f:<16} -> {', '.join(t) or '(not sent)'}" for f, t in document["map"].items()]
+    lines.append(f"  required by {adapter.label}: {', '.join(adapter.required) or 'nothing'}")
+    lines += [f"  PROBLEM: {p}" for p in problems]
+    _show(args, document, lines)
+    return FAILURE if problems else OK
+
+
+def _number(text: str, what: str) -> int:
+    if not text.isdigit():
+        raise BadInput(f"'{text}' is not a {what}")
+    return int(text)
 
 
 def _queue(args) -> int:
@@ -193,7 +273,8 @@ def _leads(args) -> int:
     leads = app.leads.all()
     return _show(args, [lead.to_json() for lead in leads],
                  [f"#{lead.id:<5} {lead.name[:24]:<24} {lead.phone:<14} "
-                  f"{lead.service_type[:20]:<20} {lead.delivery_state}" for lead in leads])
+                  f"{lead.service_type[:20]:<20} {lead.delivery_state:<9} "
+                  f"{lead.crm_id or ''} {lead.last_error or ''}".rstrip() for lead in leads])
 
 
 # -- change log and doctor ---------------------------------------------------------------
@@ -275,6 +356,19 @@ def _parser() -> argparse.ArgumentParser:
 
     leads = sub.add_parser("leads", parents=[common, as_json], help="leads and delivery state")
     leads.set_defaults(handler=_leads)
+
+    deliver = sub.add_parser("deliver", parents=[common, as_json],
+                             help="push pending leads to the CRM")
+    deliver.add_argument("--once", action="store_true",
+                         help="deliver what is due now, then exit (1 if any failed)")
+    deliver.set_defaults(handler=_deliver)
+
+    crm = sub.add_parser("crm", parents=[common, as_json], help="the CRM: field map, retry a "
+                         "failed lead, revert a contact update")
+    crm.add_argument("action", choices=("fields", "retry", "revert"))
+    crm.add_argument("target", nargs="?", default="",
+                     help="retry: a lead number or 'failed'; revert: a change-log number")
+    crm.set_defaults(handler=_crm)
 
     changelog = sub.add_parser("changelog", parents=[common, as_json],
                                help="print or verify the change log")

@@ -335,6 +335,19 @@ class DeliveryService:
                              reason="delivery-failure alert")
         return text
 
+    # -- what the desk shows -----------------------------------------------------------
+    def backlog(self) -> dict[str, int]:
+        """Outbox rows by state: {"pending": n, "failed": n} (done rows left out)."""
+        with self._uow() as uow:
+            counts = uow.outbox.counts()
+        return {state: counts.get(state, 0) for state in (OutboxState.PENDING,
+                                                          OutboxState.FAILED)}
+
+    def mapping_problems(self) -> list[str]:
+        """Required CRM fields no lead field maps to: found before any lead is sent."""
+        return [f"{target} is required by {self.crm.label} but no lead field maps to it"
+                for target in crm_rules.unmapped_required(self.crm.required, self.field_map)]
+
     # -- what a person does -----------------------------------------------------------
     def retry(self, lead_id: int, who: str) -> None:
         """The one-click retry: the lead goes back to the front of the line."""

@@ -27,9 +27,26 @@ def run_checks(app) -> list[Check]:
         checks.append(Check(f"phone ({app.phone.label})", result.ok, result.message))
     result = app.crm.test_connection()
     checks.append(Check(f"CRM ({app.crm.label})", result.ok, result.message))
+    if app.delivery is not None:
+        checks.extend(_delivery(app))
     problem = app.changelog.verify()
     checks.append(Check("change log", problem is None,
                         problem.message if problem else f"intact, {app.changelog.count()} entries"))
+    return checks
+
+
+def _delivery(app) -> list[Check]:
+    problems = app.delivery.mapping_problems()
+    checks = [Check("CRM field map", not problems, "; ".join(problems) or
+                    "every field the CRM requires is mapped (frontdesk crm fields)")]
+    backlog = app.delivery.backlog()
+    failed, pending = backlog["failed"], backlog["pending"]
+    checks.append(Check("lead delivery", failed == 0,
+                        f"{failed} lead(s) failed to reach {app.crm.label}, {pending} waiting "
+                        "(frontdesk leads; frontdesk crm retry failed)" if failed else
+                        f"{pending} lead(s) waiting to be delivered"))
+    scopes = app.delivery.crm.granted
+    checks.append(Check("CRM permissions", True, "granted: " + ", ".join(sorted(scopes))))
     return checks
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from desktop.domain.clock import Clock, utcnow
@@ -10,23 +11,41 @@ from desktop.services.unit_of_work import UnitOfWorkFactory
 from desktop.services.views import HealthRow
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """Leads waiting for the CRM: pending (will be retried), failed (flagged to a person)."""
+
+    pending: int = 0
+    failed: int = 0
+    last_error: str | None = None
+
+    @property
+    def waiting(self) -> int:
+        return self.pending + self.failed
+
+
 class HealthService:
     def __init__(self, uow_factory: UnitOfWorkFactory, poll_interval: timedelta,
-                 clock: Clock = utcnow):
+                 clock: Clock = utcnow, crm_poll_interval: timedelta | None = None):
         self._uow = uow_factory
         self.poll_interval = poll_interval
+        self.crm_poll_interval = crm_poll_interval or poll_interval
         self._clock = clock
 
-    def rows(self) -> tuple[list[HealthRow], int]:
-        """Health per connector, and the outbox backlog."""
+    def rows(self) -> tuple[list[HealthRow], Backlog]:
+        """Health per connector, and the lead-delivery outbox."""
         now = self._clock()
         with self._uow() as uow:
             states = uow.connectors.all()
-            backlog = uow.outbox.backlog()
+            counts = uow.outbox.counts()
+            error = uow.outbox.latest_error()
+        backlog = Backlog(counts.get("pending", 0), counts.get("failed", 0), error)
         return [self._row(s, now) for s in states], backlog
 
     def _row(self, state: ConnectorState, now: datetime) -> HealthRow:
-        level = state.level(now, self.poll_interval)
+        interval = (self.crm_poll_interval if state.connector.startswith("crm:")
+                    else self.poll_interval)
+        level = state.level(now, interval)
         if level == HealthLevel.ERROR:
             message = state.last_error or "failing"
         elif level == HealthLevel.NEVER:

@@ -8,6 +8,7 @@ import uuid
 from desktop.domain.changelog import person
 from desktop.domain.clock import Clock, utcnow
 from desktop.domain.leads import DEFAULT_REQUIRED, Lead, LeadDraft, LeadInvalid, validate
+from desktop.domain.outbox import DELIVER_LEAD
 from desktop.domain.phone import to_e164
 from desktop.domain.queue import Disposition, ItemState
 from desktop.services.unit_of_work import UnitOfWorkFactory
@@ -70,6 +71,9 @@ class LeadService:
         uow.changelog.append(at=now, actor=person(who), entity="queue_item", entity_id=item.id,
                              action=action, before=before, after=item.snapshot(), reason=reason)
 
-    def all(self) -> list[LeadView]:
+    def all(self, limit: int | None = None) -> list[LeadView]:
+        """Leads, newest first, with their delivery attempts where they have an outbox row."""
         with self._uow() as uow:
-            return [LeadView.of(lead) for lead in uow.leads.all()]
+            leads = uow.leads.all(limit)
+            rows = uow.outbox.for_entities(DELIVER_LEAD, [lead.id for lead in leads])
+            return [LeadView.of(lead, rows.get(lead.id)) for lead in leads]

@@ -137,15 +137,22 @@ class LeadView:
     delivery_state: str
     crm_provider: str | None
     crm_id: str | None
+    crm_record_id: str | None
     delivered_at: datetime | None
     last_error: str | None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
 
     @classmethod
-    def of(cls, lead) -> LeadView:
-        return cls(**{f.name: getattr(lead, f.name) for f in fields(cls)})
+    def of(cls, lead, outbox=None) -> LeadView:
+        own = {f.name: getattr(lead, f.name) for f in fields(cls)
+               if f.name not in ("attempts", "next_attempt_at")}
+        return cls(**own, attempts=outbox.attempts if outbox else 0,
+                   next_attempt_at=outbox.next_attempt_at if outbox else None)
 
     def to_json(self) -> dict:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data.pop("idempotency_key")  # ours, for the CRM; not part of the command-line output
-        data.update(created_at=iso(self.created_at), delivered_at=iso(self.delivered_at))
+        data.update(created_at=iso(self.created_at), delivered_at=iso(self.delivered_at),
+                    next_attempt_at=iso(self.next_attempt_at))
         return data

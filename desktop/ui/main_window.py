@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QMessageBox, QTabWidget, \
     QVBoxLayout, QWidget
@@ -16,6 +16,7 @@ from desktop.domain.queue import LANE_ORDER, QueueRuleError
 from desktop.services.sync import SyncResult
 from desktop.ui.changelog_tab import ChangeLogTab
 from desktop.ui.lead_form import LeadForm
+from desktop.ui.leads_tab import LeadsTab
 from desktop.ui.models.queue_model import QueueModel
 from desktop.ui.queue_tab import QueueTab
 from desktop.ui.status_area import StatusArea
@@ -23,9 +24,16 @@ from desktop.ui.status_area import StatusArea
 log = logging.getLogger(__name__)
 
 
+class _AlertBridge(QObject):
+    """Alerts are raised on worker threads; this carries them to the UI thread."""
+
+    alert = Signal(str, str)
+
+
 class MainWindow(QMainWindow):
     board_loaded = Signal()  # after each queue refresh lands (tests and screenshots wait on it)
     polled = Signal(object)  # the SyncResult of each finished poll
+    delivered = Signal(object)  # the DeliveryReport of each delivery run
     shown = Signal()
 
     def __init__(self, app, runner, demo: bool = False, clock=None):
@@ -33,7 +41,7 @@ class MainWindow(QMainWindow):
         self.app, self.runner = app, runner
         self.zone = ZoneInfo(app.settings["business.timezone"])
         self.who = app.desk_user
-        self._polling = False
+        self._polling = self._delivering = self._crm_polling = self._closing = False
         self._shown_once = False
         self._ticks = 0
         self._board_requests = self._board_applied = 0
@@ -43,8 +51,12 @@ class MainWindow(QMainWindow):
         self.model = QueueModel(app.callback_target, self.zone, clock or app.clock, self)
         self.queue_tab = QueueTab(self.model, self.zone)
         self.changelog_tab = ChangeLogTab(app, runner, self.zone)
+        self.leads_tab = LeadsTab(app, runner, self.zone)
+        self.leads_tab.retried.connect(self.deliver)
+        self.leads_tab.loaded.connect(self._flag_leads_tab)
         self.tabs = QTabWidget(objectName="mainTabs")
         self.tabs.addTab(self.queue_tab, "Queue")
+        self.tabs.addTab(self.leads_tab, "Leads")
         self.tabs.addTab(self.changelog_tab, "Change log")
         self.tabs.currentChanged.connect(self._tab_changed)
         self.status = StatusArea(app.phone.label if app.phone else None, app.crm.label)
@@ -70,6 +82,15 @@ class MainWindow(QMainWindow):
         self.poll_timer.timeout.connect(self.poll)
         self.tick_timer = QTimer(self, interval=1000)
         self.tick_timer.timeout.connect(self._tick)
+        # Delivery: soon after a lead is saved, and every few seconds for retries that
+        # come due; the CRM's changed contacts and jobs on their own, slower timer.
+        self.deliver_timer = QTimer(self, interval=5000)
+        self.deliver_timer.timeout.connect(self.deliver)
+        self.crm_timer = QTimer(self, interval=app.settings["crm.poll_seconds"] * 1000)
+        self.crm_timer.timeout.connect(self.poll_crm)
+        self._alerts = _AlertBridge(self)
+        self._alerts.alert.connect(self.show_alert)
+        app.notifier.fallback = self._alerts.alert.emit  # thread-safe: a queued signal
 
     def _header(self, demo: bool) -> QWidget:
         header = QWidget(objectName="header")
@@ -107,9 +128,16 @@ class MainWindow(QMainWindow):
         """Begin polling and ticking; load what is already stored at once."""
         self.refresh_board()
         self.refresh_health()
+        self.leads_tab.refresh()
         if self.app.sync is not None:
             self.poll()
             self.poll_timer.start()
+        if self.app.delivery is not None:
+            self.deliver()
+            self.deliver_timer.start()
+        if self.app.crm_sync is not None:
+            self.poll_crm()
+            self.crm_timer.start()
         self.tick_timer.start()
 
     def showEvent(self, event) -> None:
@@ -119,8 +147,9 @@ class MainWindow(QMainWindow):
             self.shown.emit()
 
     def closeEvent(self, event) -> None:
-        self.poll_timer.stop()
-        self.tick_timer.stop()
+        self._closing = True
+        for timer in (self.poll_timer, self.tick_timer, self.deliver_timer, self.crm_timer):
+            timer.stop()
         if self.app.sync is not None:
             self.app.sync.stop()  # a long import ends after its current page
         self.runner.shutdown(5000)
@@ -156,6 +185,49 @@ class MainWindow(QMainWindow):
         self._polling = False
         self.status.show_poll(f"Sync stopped with an unexpected error: {exc}")
         self.refresh_health()
+
+    # -- the CRM ---------------------------------------------------------------------------
+    def deliver(self) -> None:
+        if self.app.delivery is None or self._delivering:
+            return  # one delivery run at a time
+        self._delivering = True
+        self.runner.submit(self.app.delivery.run_due, 100, lambda: self._closing,
+                           on_done=self._delivered, on_error=self._delivery_crashed)
+
+    def _delivered(self, report) -> None:
+        self._delivering = False
+        self.delivered.emit(report)
+        if report.delivered:
+            self.status.show_poll(f"{len(report.delivered)} lead(s) delivered to "
+                                  f"{self.app.crm.label}")
+        if report.delivered or report.failed or report.alerts:
+            self.leads_tab.refresh()
+            self.refresh_health()
+
+    def _delivery_crashed(self, exc: Exception) -> None:
+        self._delivering = False
+        log.error("delivery run failed: %s", exc)
+        self.status.show_poll(f"Lead delivery stopped with an unexpected error: {exc}")
+
+    def poll_crm(self) -> None:
+        if self.app.crm_sync is None or self._crm_polling:
+            return
+        self._crm_polling = True
+        self.runner.submit(self.app.crm_sync.poll, lambda: self._closing,
+                           on_done=self._crm_polled, on_error=self._crm_polled)
+
+    def _crm_polled(self, _result) -> None:
+        self._crm_polling = False
+        self.refresh_health()
+
+    def show_alert(self, title: str, message: str) -> None:
+        """Where no native notification could be shown: the status bar and the Leads tab."""
+        self.statusBar().showMessage(f"⚠ {title}: {message}", 60_000)
+        self.leads_tab.refresh()
+
+    def _flag_leads_tab(self, failed: int) -> None:
+        index = self.tabs.indexOf(self.leads_tab)
+        self.tabs.setTabText(index, f"Leads  ✘ {failed}" if failed else "Leads")
 
     # -- refreshing ------------------------------------------------------------------------
     def refresh_board(self) -> None:
@@ -208,6 +280,8 @@ class MainWindow(QMainWindow):
     def _tab_changed(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.changelog_tab:
             self.changelog_tab.refresh()
+        elif self.tabs.currentWidget() is self.leads_tab:
+            self.leads_tab.refresh()
 
     # -- actions ---------------------------------------------------------------------------
     def _on_selected(self, action) -> None:
@@ -240,10 +314,15 @@ class MainWindow(QMainWindow):
                         prefill={"name": row.display_name or "", "phone": row.phone,
                                  "source": row.source or "", "notes": row.transcript or ""},
                         queue_item_id=item_id, parent=self)
-        form.saved.connect(lambda _lead: self.refresh_board())
+        form.saved.connect(self._lead_saved)
         form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one form per lead, not a pile
         form.open()
         return form
+
+    def _lead_saved(self, _lead) -> None:
+        self.refresh_board()
+        self.leads_tab.refresh()
+        self.deliver()  # send it now, not at the next tick
 
     def _report(self, exc: Exception) -> None:
         if isinstance(exc, QueueRuleError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
+from desktop.services.health import Backlog
 from desktop.services.views import HealthRow
 
 DOTS = {"ok": "ok", "warning": "warn", "error": "error", "never": "idle"}
@@ -14,10 +15,9 @@ class StatusArea(QWidget):
     def __init__(self, phone_label: str | None, crm_label: str, parent=None):
         super().__init__(parent)
         self.setObjectName("statusArea")
-        self.phone_label = phone_label
+        self.phone_label, self.crm_label = phone_label, crm_label
         self.phone = QLabel(objectName="phoneHealth")
-        self.crm = QLabel(f"● CRM · {crm_label}: ready", objectName="crmHealth")
-        self.crm.setProperty("level", "ok")
+        self.crm = QLabel(objectName="crmHealth")
         self.backlog = QLabel(objectName="backlog")
         self.last_poll = QLabel(objectName="lastPoll")
         layout = QHBoxLayout(self)
@@ -26,9 +26,9 @@ class StatusArea(QWidget):
             layout.addWidget(widget)
         layout.addStretch()
         layout.addWidget(self.last_poll)
-        self.show_health([], 0)
+        self.show_health([], Backlog())
 
-    def show_health(self, rows: list[HealthRow], backlog: int) -> None:
+    def show_health(self, rows: list[HealthRow], backlog: Backlog) -> None:
         if self.phone_label is None:
             self._set(self.phone, "● Phone: no provider configured "
                       "(frontdesk config set phone.provider …)", "warning")
@@ -37,7 +37,27 @@ class StatusArea(QWidget):
             text = phone.message if phone else "not synced yet"
             self._set(self.phone, f"● Phone · {self.phone_label}: {text}",
                       phone.level if phone else "never")
-        self.backlog.setText(f"Outbox: {backlog} waiting")
+        self._show_crm(rows, backlog)
+        self.backlog.setText(f"Outbox: {backlog.waiting} waiting")
+
+    def _show_crm(self, rows: list[HealthRow], backlog: Backlog) -> None:
+        """Failed leads first (a person must act), then a failing contact/job sync."""
+        prefix = f"● CRM · {self.crm_label}"
+        crm_rows = [r for r in rows if r.connector.startswith("crm:")]
+        broken = next((r for r in crm_rows if r.level == "error"), None)
+        if backlog.failed:
+            self._set(self.crm, f"{prefix}: {backlog.failed} lead(s) NOT delivered — "
+                      f"{backlog.last_error or 'see the Leads tab'}", "error")
+        elif backlog.pending and backlog.last_error:
+            self._set(self.crm, f"{prefix}: {backlog.pending} lead(s) waiting to retry — "
+                      f"{backlog.last_error}", "warning")
+        elif broken is not None:
+            self._set(self.crm, f"{prefix}: {broken.message}", "error")
+        elif backlog.pending:
+            self._set(self.crm, f"{prefix}: sending {backlog.pending} lead(s)…", "ok")
+        else:
+            synced = next((r for r in crm_rows if r.level == "ok"), None)
+            self._set(self.crm, f"{prefix}: " + (synced.message if synced else "ready"), "ok")
 
     def show_poll(self, text: str) -> None:
         self.last_poll.setText(text)

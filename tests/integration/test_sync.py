@@ -205,7 +205,7 @@ def test_sync_writes_a_change_log_entry_per_queue_change(simulator_app):
 def test_health_records_the_last_successful_poll(simulator_app, clock):
     app = simulator_app
     rows, backlog = app.health.rows()
-    assert rows == [] and backlog == 0
+    assert rows == [] and backlog.waiting == 0
     app.sync.poll()
     rows, _ = app.health.rows()
     assert [(r.connector, r.level, r.last_success_at, r.last_error) for r in rows] == [

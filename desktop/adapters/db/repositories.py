@@ -272,6 +272,18 @@ class OutboxRepository(_Repo):
         return self.session.scalars(select(OutboxMessage).filter_by(
             kind=kind, entity_id=entity_id)).one_or_none()
 
+    def latest_error(self) -> str | None:
+        c = tables.outbox.c
+        return self.session.scalar(select(c.last_error).where(
+            c.state != "done", c.last_error.is_not(None)).order_by(c.id.desc()).limit(1))
+
+    def for_entities(self, kind: str, entity_ids) -> dict[int, OutboxMessage]:
+        found: dict[int, OutboxMessage] = {}
+        for chunk in _chunks(sorted(set(entity_ids))):
+            found.update({m.entity_id: m for m in self.session.scalars(select(OutboxMessage)
+                          .where(OutboxMessage.kind == kind, OutboxMessage.entity_id.in_(chunk)))})
+        return found
+
     def due(self, kind: str, now: datetime, limit: int = 20) -> list[OutboxMessage]:
         """Rows whose next attempt has come, soonest first; the caller checks leases."""
         return list(self.session.scalars(

@@ -1,0 +1,93 @@
+"""The Leads tab with an outside CRM: a lead that cannot be delivered is flagged with the
+CRM's words, the alert shows, and one click on Retry delivers it (exactly once)."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from datetime import timedelta
+
+import pytest
+from fakes import MemoryCrm
+from PySide6.QtCore import Qt
+
+from desktop.adapters.errors import ProblemKind, ProviderError
+from desktop.adapters.notify import Notifier
+from desktop.domain import crm as rules
+from desktop.domain.leads import LeadDraft
+from desktop.services.crm_access import ScopedCrm
+from desktop.services.delivery import DeliveryService, QueueForDelivery
+from desktop.services.intake import LeadService
+
+LEAD = {"name": "Ann Lee", "phone": "(312) 555-0142", "service_address": "12 Elm St",
+        "service_type": "Drain cleaning", "urgency": "urgent", "source": "Yelp"}
+
+
+@pytest.fixture
+def crm(ui_clock):
+    return MemoryCrm(ui_clock)
+
+
+@pytest.fixture
+def crm_window(qtbot, desk_app, ui_clock, crm):
+    """The desk window over an App whose leads go to MemoryCRM through the real worker."""
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.workers import SyncRunner
+    notifier = Notifier(use_plyer=False)
+    delivery = DeliveryService(
+        desk_app.uow, ScopedCrm(crm, rules.DEFAULT_SCOPES), field_map=crm.default_field_map,
+        rules=rules.RetryRules(limit=3, alert_after=timedelta(minutes=10)),
+        notify=notifier.notify, me="ui-test", clock=ui_clock, rng=random.Random(1))
+    app = dataclasses.replace(
+        desk_app, crm=crm, delivery=delivery, notifier=notifier,
+        leads=LeadService(desk_app.uow, QueueForDelivery(crm.name, crm.label), ui_clock))
+    win = MainWindow(app, SyncRunner(), clock=ui_clock)
+    qtbot.addWidget(win)
+    win.show()
+    win.start()
+    yield win
+    for timer in (win.poll_timer, win.tick_timer, win.deliver_timer, win.crm_timer):
+        timer.stop()
+
+
+def test_a_failed_lead_is_flagged_with_the_reason_and_one_click_retry_delivers(
+        qtbot, crm_window, crm):
+    win = crm_window
+    crm.fail("create_contact", ProviderError(
+        "MemoryCRM refused the request: Property values were not valid: phone",
+        ProblemKind.REJECTED))
+    win.app.leads.create(LeadDraft.from_mapping(LEAD), "Dana")
+    with qtbot.waitSignal(win.delivered):
+        win.deliver()
+
+    tab = win.leads_tab
+    win.tabs.setCurrentWidget(tab)
+    model = tab.model
+    assert model.rowCount() == 1
+    delivery = model.index(0, model.columns.index("Delivery")).data()
+    problem = model.index(0, model.columns.index("Problem")).data()
+    assert delivery.startswith("✘ FAILED")
+    assert "Property values were not valid: phone" in problem
+    assert tab.banner.isVisible() and "did not reach MemoryCRM" in tab.banner.text()
+    assert win.tabs.tabText(win.tabs.indexOf(tab)) == "Leads  ✘ 1"
+    # The alert: no native notifications here, so the window shows it itself.
+    assert "Lead not delivered" in win.statusBar().currentMessage()
+    assert "NOT delivered" in win.status.crm.text()
+    assert crm.contacts == {}
+
+    tab.table.selectRow(0)
+    assert tab.retry_button.isEnabled()
+    assert "Property values were not valid" in tab.problem.text()
+    with qtbot.waitSignal(win.delivered):
+        qtbot.mouseClick(tab.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: model.index(0, model.columns.index("Delivery")).data()
+                    == "✔ Delivered")
+    assert len(crm.contacts) == 1 and len(crm.records) == 1
+    assert not tab.banner.isVisible()
+    assert win.tabs.tabText(win.tabs.indexOf(tab)) == "Leads"
+
+
+def test_the_builtin_crm_needs_no_retry_buttons(qtbot, window):
+    tab = window.leads_tab
+    assert not tab.retry_button.isVisibleTo(tab)
+    assert "built-in CRM" in tab.summary.text()
