@@ -202,15 +202,21 @@ def _crm(args) -> int:
     if not args.target:
         raise BadInput(f"crm {args.action} needs " + ("a lead number or 'failed'"
                        if args.action == "retry" else "a change-log number (frontdesk changelog)"))
-    if args.action == "retry":
-        if args.target == "failed":
-            count = app.delivery.retry_all_failed(app.desk_user)
-            _say(f"{count} failed lead(s) will be tried again now")
+    try:
+        if args.action == "retry":
+            if args.target == "failed":
+                count = app.delivery.retry_all_failed(app.desk_user)
+                _say(f"{count} failed lead(s) will be tried again now")
+                return OK
+            app.delivery.retry(_number(args.target, "lead number"), app.desk_user)
+            _say(f"lead {args.target} will be tried again now (frontdesk deliver --once)")
             return OK
-        app.delivery.retry(_number(args.target, "lead number"), app.desk_user)
-        _say(f"lead {args.target} will be tried again now (frontdesk deliver --once)")
-        return OK
-    write = app.delivery.revert(_number(args.target, "change number"), app.desk_user)
+        write = app.delivery.revert(_number(args.target, "change number"), app.desk_user)
+    except PermissionError as exc:  # a scope the owner has not granted
+        _say(f"refused: {exc}")
+        return FAILURE
+    except ValueError as exc:  # no such lead or change, or not one that can be reverted
+        raise BadInput(str(exc)) from None
     _say(f"{app.crm.label} contact {write.crm_id}: put back "
          + ", ".join(f"{k} = {v!r}" for k, v in write.after.items()))
     return OK
@@ -232,6 +238,60 @@ def _crm_fields(args, app) -> int:
     lines += [f"  PROBLEM: {p}" for p in problems]
     _show(args, document, lines)
     return FAILURE if problems else OK
+
+
+def _import(args) -> int:
+    from desktop.services.contact_import import (ContactImport, ImportProblem,
+                                                 parse_mapping_args)
+    app = _app(args)
+    importer = ContactImport(app.uow, app.clock)
+    region = app.settings["phone.region"]
+    try:
+        mapping = parse_mapping_args(args.map) if args.map else None
+        if args.dry_run:
+            plan = importer.preview(args.file, mapping, region)
+            if args.json:
+                _emit(plan.to_json())
+            _say(_mapping_words(plan.mapping))
+            _say(f"{plan.rows} row(s): {plan.new} would be added, {plan.duplicates} already "
+                 f"contacts, {plan.rejected} rejected (dry run: nothing written)")
+            for rejected in plan.first_rejected:
+                _say(f"  line {rejected.line}: {rejected.reason}")
+            return OK
+        report = importer.run(args.file, app.desk_user, mapping, region,
+                              Path(args.rejects) if args.rejects else None)
+    except ImportProblem as exc:
+        raise BadInput(str(exc)) from None
+    if args.json:
+        _emit(report.to_json())
+    _say(_mapping_words(report.mapping))
+    _say(f"{report.imported} contact(s) added, {report.duplicates} already known, "
+         f"{len(report.rejected)} rejected ({report.seconds:.1f} s)")
+    for rejected in report.rejected[:20]:
+        _say(f"  line {rejected.line}: {rejected.reason}")
+    if len(report.rejected) > 20:
+        _say(f"  … and {len(report.rejected) - 20} more"
+             + (f"; all in {report.reject_report}" if report.reject_report else
+                "; write them all with --rejects FILE.csv"))
+    elif report.reject_report:
+        _say(f"rejected rows written to {report.reject_report}")
+    return OK
+
+
+def _mapping_words(mapping: dict) -> str:
+    used = ", ".join(f"'{column}' -> {field}" for column, field in mapping.items() if field)
+    return f"columns: {used} (change with --map 'Column=field')"
+
+
+def _export(args) -> int:
+    from desktop.services.contact_import import ImportProblem, export_contacts
+    app = _app(args)
+    try:
+        count = export_contacts(app.uow, Path(args.file))
+    except ImportProblem as exc:
+        raise BadInput(str(exc)) from None
+    _say(f"{count} contact(s) written to {args.file}")
+    return OK
 
 
 def _number(text: str, what: str) -> int:
@@ -369,6 +429,25 @@ def _parser() -> argparse.ArgumentParser:
     crm.add_argument("target", nargs="?", default="",
                      help="retry: a lead number or 'failed'; revert: a change-log number")
     crm.set_defaults(handler=_crm)
+
+    importer = sub.add_parser("import", parents=[common, as_json],
+                              help="customers from a CSV file into the contact list")
+    importer.add_argument("what", choices=("contacts",))
+    importer.add_argument("file", metavar="FILE.csv")
+    importer.add_argument("--map", action="append", metavar="COLUMN=FIELD", default=[],
+                          help="which column is which field (name, first_name, last_name, "
+                          "phone, email, address, city, state, zip; empty = ignore); "
+                          "columns are recognised by their headings otherwise")
+    importer.add_argument("--dry-run", action="store_true",
+                          help="show the column mapping and what would happen; write nothing")
+    importer.add_argument("--rejects", metavar="OUT.csv",
+                          help="write the rejected rows, with the reason, to this file")
+    importer.set_defaults(handler=_import)
+
+    exporter = sub.add_parser("export", parents=[common], help="contacts to a CSV file")
+    exporter.add_argument("what", choices=("contacts",))
+    exporter.add_argument("file", metavar="FILE.csv")
+    exporter.set_defaults(handler=_export)
 
     changelog = sub.add_parser("changelog", parents=[common, as_json],
                                help="print or verify the change log")
