@@ -4,6 +4,7 @@ provides (the tray balloon), and the log always, so an alert is never silently l
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
@@ -24,10 +25,16 @@ class Notifier:
         log.warning("ALERT %s: %s", title, message)
         if self.use_plyer:
             try:
-                from plyer import notification
-                notification.notify(title=title, message=message[:256], app_name=APP_NAME,
-                                    timeout=30)
-                return "plyer"
+                # On Linux plyer only *warns* when it has no way to show anything (no D-Bus,
+                # no notify-send): a warning means nobody saw it.
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    from plyer import notification
+                    notification.notify(title=title, message=message[:256],
+                                        app_name=APP_NAME, timeout=30)
+                if not caught:
+                    return "plyer"
+                log.info("plyer could not notify (%s); using the fallback", caught[0].message)
             except Exception as exc:  # no notification service (headless Linux, locked PC)
                 log.info("plyer could not notify (%s); using the fallback",
                          type(exc).__name__)

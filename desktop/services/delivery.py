@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from desktop.adapters.crm.base import CrmWrite
+from desktop.adapters.crm.base import CrmContact, CrmWrite
 from desktop.adapters.errors import ProblemKind, ProviderError
 from desktop.domain import crm as crm_rules
 from desktop.domain.changelog import person, worker
@@ -178,7 +178,8 @@ class DeliveryService:
     # -- step 1: the customer ----------------------------------------------------------
     def _contact_step(self, claim: _Claim, fields: dict[str, str]) -> str:
         values = claim.values
-        found = self.crm.find_contact(claim.key, values["phone"], values["email"])
+        found = self._known_customer(values["phone"]) or self.crm.find_contact(
+            claim.key, values["phone"], values["email"])
         writes: list[CrmWrite] = []
         if found is None:
             writes.append(self.crm.create_contact(fields, claim.key))
@@ -200,6 +201,16 @@ class DeliveryService:
                     writes.append(update)
         self._checkpoint_contact(claim, contact_id, name, values, writes)
         return contact_id
+
+    def _known_customer(self, phone: str) -> CrmContact | None:
+        """A customer of this CRM we already know by phone (one we created or linked a
+        minute ago is not in the CRM's search index yet; our cache has it at once)."""
+        with self._uow() as uow:
+            cached = uow.contacts.by_phone_in(self.crm.name, phone)
+            if cached is None:
+                return None
+            return CrmContact(crm_id=cached.crm_id, name=cached.name, phone=cached.phone,
+                              email=cached.email, key=cached.external_id)
 
     def _fill_blanks(self, crm_id: str, fields: dict[str, str]) -> CrmWrite | None:
         """With crm:update_contact granted: fill in the customer's empty fields only."""
