@@ -134,6 +134,10 @@ class ContactRepository(_Repo):
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(tables.contacts))
 
+    def all_for(self, provider: str) -> list[Contact]:
+        return list(self.session.scalars(select(Contact).filter_by(crm_provider=provider)
+                                         .order_by(Contact.id)))
+
     def by_phone_in(self, provider: str, phone: str) -> Contact | None:
         return self.session.scalars(
             select(Contact).filter_by(crm_provider=provider, phone=phone)
@@ -184,6 +188,10 @@ class JobRepository(_Repo):
 
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(tables.jobs))
+
+    def all_for(self, provider: str) -> list[Job]:
+        return list(self.session.scalars(select(Job).filter_by(crm_provider=provider)
+                                         .order_by(Job.id)))
 
 
 class SettingsRepository:
