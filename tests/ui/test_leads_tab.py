@@ -91,3 +91,30 @@ def test_the_builtin_crm_needs_no_retry_buttons(qtbot, window):
     tab = window.leads_tab
     assert not tab.retry_button.isVisibleTo(tab)
     assert "built-in CRM" in tab.summary.text()
+
+
+def test_a_crm_contact_update_can_be_reverted_from_the_change_log_tab(qtbot, crm_window, crm):
+    win = crm_window
+    win.app.delivery.crm = ScopedCrm(crm, rules.CRM_SCOPES)  # the owner granted updates
+    crm_id = crm.seed("Ann Lee", "+13125550142", email=None)
+    win.app.leads.create(LeadDraft.from_mapping({**LEAD, "email": "ann@example.com"}), "Dana")
+    with qtbot.waitSignal(win.delivered):
+        win.deliver()
+    assert crm.contacts[crm_id]["email"] == "ann@example.com"
+
+    tab = win.changelog_tab
+    win.tabs.setCurrentWidget(tab)
+    model = tab.model
+    qtbot.waitUntil(lambda: model.rowCount() > 0)
+    row = next(r for r in range(model.rowCount())
+               if model.entry(r).entity == "crm_contact" and model.entry(r).action == "updated")
+    tab.table.selectRow(0)
+    assert not tab.revert_button.isEnabled()  # the newest entry is not an update
+    tab.table.selectRow(row)
+    assert tab.revert_button.isEnabled()
+    asked = []
+    tab.confirm = lambda text: asked.append(text) or True
+    qtbot.mouseClick(tab.revert_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Reverted" in tab.verdict.text())
+    assert "email = None" in asked[0]
+    assert crm.contacts[crm_id]["email"] is None

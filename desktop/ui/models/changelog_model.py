@@ -22,6 +22,9 @@ class ChangeLogModel(RowsTableModel):
         self._rows = list(rows)
         self.endResetModel()
 
+    def entry(self, row: int) -> ChangeRow:
+        return self._rows[row]
+
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
