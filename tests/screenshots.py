@@ -1,9 +1,13 @@
-"""Make the README screenshots from the real demo: `xvfb-run -a uv run python tests/screenshots.py`.
+"""Make the README screenshots from the real demo:
+
+    xvfb-run -a -s "-screen 0 1920x1080x24" uv run python tests/screenshots.py
 
 It builds a demo data folder exactly as `frontdesk --demo` does, with the clock pinned to
 a busy weekday afternoon (so the pictures do not depend on when they are taken), opens
 the real window on the xcb platform, lets the sync worker fill the queue, and grabs the
 screen: the queue, the lead form (with a validation message showing) and the change log.
+Then it opens a second desk whose leads go to HubSpot (the loopback fake from the tests)
+and shows the Leads tab with a lead that could not be delivered.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from desktop.bootstrap import make_demo_dir, open_app
+from desktop.domain.changelog import person
+from desktop.domain.leads import LeadDraft
 from desktop.ui.app import make_qapp
 from desktop.ui.main_window import MainWindow
 from desktop.ui.models.queue_model import ROW_ROLE
@@ -97,13 +103,66 @@ def main() -> int:
 
     def shoot_log():
         grab(window, args.out / "changelog.png")
-        qapp.quit()
+        window.close()
+        shoot_leads(qapp, clock, args.out)
 
     window.board_loaded.connect(lambda: None)
     QTimer.singleShot(4000, stage_queue)
     code = qapp.exec()
     app.close()
     return code
+
+
+LEADS = [
+    {"name": "Maria Gonzalez", "phone": "(773) 555-0142", "email": "maria@example.com",
+     "service_address": "2214 W Belmont Ave, Chicago", "service_type": "Water heater",
+     "urgency": "urgent", "source": "Google Ads"},
+    {"name": "Dave Kowalski", "phone": "(312) 555-0100", "service_address": "88 N Wells St",
+     "service_type": "Drain cleaning", "urgency": "routine", "source": "Yelp"},
+    {"name": "Priya Shah", "phone": "(847) 555-0123", "email": "priya@example.com",
+     "service_address": "19 Oak Ln, Evanston", "service_type": "Furnace / heating",
+     "urgency": "emergency", "source": "Local Services Ads",
+     "notes": "No heat, two small kids"},
+]
+
+
+def shoot_leads(qapp, clock, out: Path) -> None:
+    """A desk delivering to HubSpot: two leads go through, then HubSpot fails and the
+    third is flagged with HubSpot's words and a Retry button."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    import keyring
+    from conftest import MemoryKeyring  # the HubSpot token lives in memory for the picture
+    from fake_hubspot import FakeHubSpot, _shared_server
+
+    keyring.set_keyring(MemoryKeyring())
+
+    fake = FakeHubSpot(_shared_server())
+    folder = make_demo_dir(clock)
+    app = open_app(folder, clock=clock)
+    app.settings_service.set_many({**fake.settings(), "crm.retry_limit": 1},
+                                  person("owner"))
+    for key, value in fake.secrets().items():
+        app.secrets.set(key, value)
+    app.close()
+    app = open_app(folder, clock=clock)
+    app.notifier.use_plyer = False
+    for values in LEADS[:2]:
+        app.leads.create(LeadDraft.from_mapping(values), "Dana")
+    app.delivery.run_due()
+    fake.fail_next(50, "500")
+    app.leads.create(LeadDraft.from_mapping(LEADS[2]), "Dana")
+    app.delivery.run_due()
+    window = MainWindow(app, TaskRunner())
+    window.show()
+    window.refresh_health()
+    window.tabs.setCurrentWidget(window.leads_tab)
+
+    def shoot():
+        window.leads_tab.table.selectRow(0)
+        QTimer.singleShot(500, lambda: (grab(window, out / "leads.png"), window.close(),
+                                        qapp.quit()))
+
+    QTimer.singleShot(1500, shoot)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from desktop.domain.phone import display
 from desktop.services.views import LeadView
 from desktop.ui.models.base import RowsTableModel
 from desktop.ui.theme import PALETTE
@@ -51,7 +52,7 @@ class LeadsModel(RowsTableModel):
             "#": str(lead.id),
             "Saved": f"{lead.created_at.astimezone(self.zone):%b %d %H:%M}",
             "Name": lead.name,
-            "Phone": lead.phone,
+            "Phone": display(lead.phone),
             "Service": lead.service_type,
             "Source": lead.source,
             "Delivery": STATE_WORDS.get(lead.delivery_state, lead.delivery_state)
