@@ -65,11 +65,13 @@ def _url_or_empty(value: str) -> None:
         raise ValueError(f"'{value}' is not an http(s) address")
 
 
-def _phone_scopes(value: list) -> None:
-    unknown = [scope for scope in value if scope not in PHONE_SCOPES]
-    if unknown:
-        raise ValueError(f"unknown scope(s) {', '.join(map(str, unknown))}; known: "
-                         f"{', '.join(PHONE_SCOPES)}")
+def _scopes_of(known: tuple[str, ...]) -> Callable[[list], None]:
+    def check(value: list) -> None:
+        unknown = [scope for scope in value if scope not in known]
+        if unknown:
+            raise ValueError(f"unknown scope(s) {', '.join(map(str, unknown))}; known: "
+                             f"{', '.join(known)}")
+    return check
 
 
 def _source_map(value: dict) -> None:
@@ -81,13 +83,6 @@ def _source_map(value: dict) -> None:
 
 
 CRM_PROVIDERS = ("builtin", "hubspot", "jobber", "housecallpro")
-
-
-def _crm_scopes(value: list) -> None:
-    unknown = [scope for scope in value if scope not in CRM_SCOPES]
-    if unknown:
-        raise ValueError(f"unknown scope(s) {', '.join(map(str, unknown))}; known: "
-                         f"{', '.join(CRM_SCOPES)}")
 
 
 def _field_map(value: dict) -> None:
@@ -182,7 +177,7 @@ _SETTINGS = [
     Setting("phone.base_url", str, "", "The provider's API address; empty means the "
             "vendor's own (set it for a proxy or a test server).", check=_url_or_empty),
     Setting("phone.scopes", list, ["phone:read_calls"], "What the phone workers may do; "
-            "add phone:send_sms to allow texts.", check=_phone_scopes),
+            "add phone:send_sms to allow texts.", check=_scopes_of(PHONE_SCOPES)),
     Setting("phone.source_by_number", dict, {}, "Dialed (tracking) number -> marketing "
             "source, as a JSON object, for lines that do not name a source.",
             check=_source_map),
@@ -210,7 +205,7 @@ _SETTINGS = [
             "(set it for a proxy or a test server).", check=_url_or_empty),
     Setting("crm.scopes", list, list(DEFAULT_SCOPES), "What the CRM workers may do. "
             "crm:update_contact (filling in blanks on a customer the shop already has) is "
-            "off until granted here.", check=_crm_scopes),
+            "off until granted here.", check=_scopes_of(CRM_SCOPES)),
     Setting("crm.field_map", dict, {}, "Changes to the default lead -> CRM field map, per "
             "CRM, e.g. {\"hubspot\": {\"service_type\": \"contact.jobtitle\"}}; see "
             "'frontdesk crm fields' for the map in force.", check=_field_map),

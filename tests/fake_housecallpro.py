@@ -33,6 +33,7 @@ from collections import deque
 from datetime import datetime, timezone
 
 import pytest
+from loopback import shared_server
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -316,23 +317,10 @@ def _error(status: int, message: str, headers: dict | None = None) -> Response:
     return _json({"error": {"message": message}}, status, headers)
 
 
-_server: HTTPServer | None = None
-
-
-def _shared_server() -> HTTPServer:
-    """One threaded server per test process: stopping one costs half a second, and a fresh
-    fake (a fresh handler and state) per test is all the isolation a test needs."""
-    global _server
-    if _server is None or not _server.is_running():
-        _server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-        _server.start()
-    return _server
-
-
 @pytest.fixture
 def housecallpro():
     """A fresh fake on 127.0.0.1 and a free port (shared by the tests of this process)."""
-    server = _shared_server()
+    server = shared_server("housecallpro")
     server.clear()
     try:
         yield FakeHousecallPro(server)

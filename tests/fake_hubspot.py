@@ -32,7 +32,6 @@ property, for paging past 10,000 results and for an unknown property; the 500 bo
 
 from __future__ import annotations
 
-import atexit
 import itertools
 import json
 import re
@@ -43,6 +42,7 @@ from collections import deque
 from datetime import datetime, timezone
 
 import pytest
+from loopback import shared_server
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -527,25 +527,10 @@ def _rate_limited(retry_after: str | None) -> Response:
                  429, headers)
 
 
-_server: HTTPServer | None = None
-
-
-def _shared_server() -> HTTPServer:
-    """One loopback server per test process, started on first use: stopping a server costs
-    half a second, so each test gets a fresh fake on it instead. Threaded, so a hung answer
-    blocks no other request."""
-    global _server
-    if _server is None or not _server.is_running():
-        _server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-        _server.start()
-        atexit.register(_server.stop)
-    return _server
-
-
 @pytest.fixture
 def hubspot():
     """A fresh fake HubSpot on 127.0.0.1 and a free port."""
-    server = _shared_server()
+    server = shared_server("hubspot")
     server.clear()
     yield FakeHubSpot(server)
     server.clear()

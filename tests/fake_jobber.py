@@ -32,7 +32,6 @@ What it reproduces (developer.getjobber.com docs, and Jobber's GraphQL schema):
 
 from __future__ import annotations
 
-import atexit
 import base64
 import itertools
 import json
@@ -44,6 +43,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs
 
 import pytest
+from loopback import shared_server
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -462,24 +462,10 @@ def _refused(data: dict) -> bool:
     return any(isinstance(p, dict) and p.get("userErrors") for p in data.values())
 
 
-_server: HTTPServer | None = None
-
-
-def _shared_server() -> HTTPServer:
-    """One loopback server for the whole run: stopping one costs half a second (werkzeug's
-    poll interval), so each test gets a fresh fake on it instead of a fresh server."""
-    global _server
-    if _server is None or not _server.is_running():
-        _server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-        _server.start()
-        atexit.register(_server.stop)
-    return _server
-
-
 @pytest.fixture
 def jobber():
     """A fresh FakeJobber on 127.0.0.1 and a free port (the same port all run long)."""
-    server = _shared_server()
+    server = shared_server("jobber")
     server.clear()
     try:
         yield FakeJobber(server)

@@ -132,11 +132,12 @@ def shoot_leads(qapp, clock, out: Path) -> None:
     sys.path.insert(0, str(Path(__file__).parent))
     import keyring
     from conftest import MemoryKeyring  # the HubSpot token lives in memory for the picture
-    from fake_hubspot import FakeHubSpot, _shared_server
+    from fake_hubspot import FakeHubSpot
+    from loopback import shared_server
 
     keyring.set_keyring(MemoryKeyring())
 
-    fake = FakeHubSpot(_shared_server())
+    fake = FakeHubSpot(shared_server("hubspot"))
     folder = make_demo_dir(clock)
     app = open_app(folder, clock=clock)
     app.settings_service.set_many({**fake.settings(), "crm.retry_limit": 1},

@@ -25,6 +25,15 @@ def _chunks(values: list, size: int = 500):
         yield values[start:start + size]
 
 
+def _by_crm_ids(session: Session, model, provider: str, crm_ids) -> dict:
+    """Cached CRM records (contacts or jobs) by the CRM's id, in batched queries."""
+    found = {}
+    for chunk in _chunks(sorted(set(crm_ids))):
+        found.update({r.crm_id: r for r in session.scalars(
+            select(model).where(model.crm_provider == provider, model.crm_id.in_(chunk)))})
+    return found
+
+
 class _Repo:
     model: type
 
@@ -148,12 +157,7 @@ class ContactRepository(_Repo):
             select(Contact).filter_by(crm_provider=provider, crm_id=crm_id)).one_or_none()
 
     def by_crm_ids(self, provider: str, crm_ids) -> dict[str, Contact]:
-        found: dict[str, Contact] = {}
-        for chunk in _chunks(sorted(set(crm_ids))):
-            found.update({c.crm_id: c for c in self.session.scalars(
-                select(Contact).where(Contact.crm_provider == provider,
-                                      Contact.crm_id.in_(chunk)))})
-        return found
+        return _by_crm_ids(self.session, Contact, provider, crm_ids)
 
     def stream_for_export(self, batch: int = 2000):
         """(name, phone, email, address, created_at) of every contact, oldest first,
@@ -180,11 +184,7 @@ class JobRepository(_Repo):
     model = Job
 
     def by_crm_ids(self, provider: str, crm_ids) -> dict[str, Job]:
-        found: dict[str, Job] = {}
-        for chunk in _chunks(sorted(set(crm_ids))):
-            found.update({j.crm_id: j for j in self.session.scalars(
-                select(Job).where(Job.crm_provider == provider, Job.crm_id.in_(chunk)))})
-        return found
+        return _by_crm_ids(self.session, Job, provider, crm_ids)
 
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(tables.jobs))

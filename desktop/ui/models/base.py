@@ -12,6 +12,11 @@ class RowsTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list = []
 
+    def set_rows(self, rows: list) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 

@@ -17,11 +17,6 @@ class ChangeLogModel(RowsTableModel):
         super().__init__(parent)
         self.zone = zone
 
-    def set_rows(self, rows: list[ChangeRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
     def entry(self, row: int) -> ChangeRow:
         return self._rows[row]
 

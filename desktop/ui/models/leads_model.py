@@ -24,11 +24,6 @@ class LeadsModel(RowsTableModel):
         super().__init__(parent)
         self.zone = zone
 
-    def set_rows(self, rows: list[LeadView]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
     def lead(self, row: int) -> LeadView:
         return self._rows[row]
 
