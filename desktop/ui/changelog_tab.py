@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
-                               QPushButton, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
+from desktop.ui.models.base import row_table
 from desktop.ui.models.changelog_model import ChangeLogModel
 
 SHOWN = 2000
@@ -15,16 +15,7 @@ class ChangeLogTab(QWidget):
         super().__init__(parent)
         self._app, self._runner = app, runner
         self.model = ChangeLogModel(zone, self)
-        self.table = QTableView(objectName="changeLogTable")
-        self.table.setModel(self.model)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        header = self.table.horizontalHeader()
-        for column, width in enumerate((60, 130, 130, 150, 120)):
-            header.resizeSection(column, width)
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.table = row_table(self.model, "changeLogTable", (60, 130, 130, 150, 120), 5)
         self.verify_button = QPushButton("Verify chain", objectName="verifyButton")
         self.verify_button.clicked.connect(self.verify)
         # A contact update the delivery worker made in the CRM can be put back from here.

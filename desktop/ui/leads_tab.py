@@ -4,9 +4,9 @@ is flagged with the CRM's message in plain words and a one-click Retry."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from desktop.ui.models.base import row_table
 from desktop.ui.models.leads_model import LeadsModel
 
 SHOWN = 2000
@@ -20,16 +20,8 @@ class LeadsTab(QWidget):
         super().__init__(parent)
         self._app, self._runner = app, runner
         self.model = LeadsModel(zone, self)
-        self.table = QTableView(objectName="leadsTable")
-        self.table.setModel(self.model)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        header = self.table.horizontalHeader()
-        for column, width in enumerate((50, 110, 160, 130, 150, 130, 130, 100)):
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(8, QHeaderView.ResizeMode.Stretch)
+        self.table = row_table(self.model, "leadsTable",
+                               (50, 110, 160, 130, 150, 130, 130, 100), 8)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
         delivers = app.delivery is not None

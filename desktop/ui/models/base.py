@@ -27,3 +27,21 @@ class RowsTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.columns[section]
         return None
+
+
+def row_table(model, object_name: str, widths: tuple[int, ...] = (), stretch: int | None = None):
+    """A read-only table of whole-row selection, the house look (no grid, no row numbers),
+    with the given column widths and one column stretching to fill the rest."""
+    from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+    table = QTableView(objectName=object_name)
+    table.setModel(model)
+    table.verticalHeader().hide()
+    table.setShowGrid(False)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    header = table.horizontalHeader()
+    for column, width in enumerate(widths):
+        header.resizeSection(column, width)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return table
