@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop.services.contact_import import (
+from desktop.domain.contact_rows import (
     DUPLICATE,
-    ContactImport,
     ContactRow,
     ImportProblem,
     RowRejected,
@@ -21,6 +20,7 @@ from desktop.services.contact_import import (
     parse_mapping_args,
     resolve_mapping,
 )
+from desktop.services.contact_import import ContactImport
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
