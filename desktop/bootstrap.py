@@ -126,7 +126,7 @@ def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) ->
     if remote is not None:
         scoped = ScopedCrm(remote, settings["crm.scopes"])
         delivery = DeliveryService(
-            uow, scoped, field_map=field_map(settings, remote), notify=notifier.notify,
+            uow, scoped, field_map=field_map(settings, remote),
             rules=crm_rules.RetryRules(
                 limit=settings["crm.retry_limit"],
                 alert_after=timedelta(minutes=settings["crm.alert_after_minutes"])),

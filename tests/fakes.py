@@ -62,6 +62,8 @@ class MemoryCrm(Crm):
         self.records: dict[str, dict] = {}
         self.calls: list[str] = []
         self._failures: dict[str, list] = {}
+        self._hooks: dict[str, list] = {}
+        self.drops_empty_updates = False  # like Jobber: an empty value is not sent
         self._ids = itertools.count(101)
 
     # -- test controls --------------------------------------------------------------------
@@ -74,6 +76,11 @@ class MemoryCrm(Crm):
 
     def crash_after(self, op: str) -> None:
         self._failures.setdefault(op, []).append(("after", Crash(op)))
+
+    def meanwhile(self, op: str, fn) -> None:
+        """Run fn() once, inside the next call of `op`, after its work and before it
+        returns: another desk acting while this call's answer is on its way."""
+        self._hooks.setdefault(op, []).append(fn)
 
     def seed(self, name: str, phone: str | None, email: str | None = None,
              address: str | None = None) -> str:
@@ -96,6 +103,9 @@ class MemoryCrm(Crm):
         if when == "before":
             raise error
         result = work()
+        hooks = self._hooks.get(op)
+        if hooks:
+            hooks.pop(0)()
         if when == "after":
             raise error
         return result
@@ -120,8 +130,13 @@ class MemoryCrm(Crm):
         return CrmContact(crm_id=crm_id, name=c["name"], phone=c["phone"], email=c["email"],
                           address=c["address"], key=c["key"])
 
+    def _existing(self, crm_id):
+        if crm_id not in self.contacts:
+            raise ProviderError(f"MemoryCRM has no contact {crm_id}", ProblemKind.NOT_CONFIGURED)
+        return self.contacts[crm_id]
+
     def read_contact(self, crm_id):
-        return self._call("read_contact", lambda: {k: self.contacts[crm_id][k]
+        return self._call("read_contact", lambda: {k: self._existing(crm_id)[k]
                                                    for k in self.updatable})
 
     def create_contact(self, fields, key):
@@ -138,10 +153,12 @@ class MemoryCrm(Crm):
 
     def update_contact(self, crm_id, changes):
         def work():
-            before = {k: self.contacts[crm_id][k] for k in changes}
-            self.contacts[crm_id].update(changes)
+            sent = {k: v for k, v in changes.items()
+                    if v or not self.drops_empty_updates}
+            before = {k: self.contacts[crm_id][k] for k in sent}
+            self.contacts[crm_id].update(sent)
             return CrmWrite(kind="contact", crm_id=crm_id, action="updated", before=before,
-                            after=dict(changes), undo="Revert it from Front Desk.")
+                            after=sent, undo="Revert it from Front Desk.")
         return self._call("update_contact", work)
 
     def find_lead_record(self, contact_id, key):
@@ -155,6 +172,7 @@ class MemoryCrm(Crm):
 
     def create_lead(self, contact_id, fields, key):
         def work():
+            self._existing(contact_id)
             crm_id = f"R{next(self._ids)}"
             self.records[crm_id] = {"contact_id": contact_id, "key": key,
                                     "fields": dict(fields), "created": self._now()}
@@ -166,7 +184,10 @@ class MemoryCrm(Crm):
         return self.create_lead(contact_id, {"body": text}, key="")
 
     def contacts_changed_since(self, since):
-        return iter([])
+        """One page per contact, oldest first (all of them: the sync filters nothing)."""
+        stamp = self.clock() if self.clock else None
+        return iter([[CrmContact(crm_id=crm_id, name=c["name"], phone=c["phone"],
+                                 updated_at=stamp)] for crm_id, c in self.contacts.items()])
 
     def jobs_changed_since(self, since):
         return iter([])

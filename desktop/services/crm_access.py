@@ -16,6 +16,13 @@ from desktop.domain.permissions import ScopeRefused
 
 log = logging.getLogger(__name__)
 
+# How a refusal names the operation to the owner.
+WORDS = {"find_contact": "looking a customer up", "find_lead_record": "looking a lead up",
+         "read_contact": "reading a customer", "contacts_changed_since": "reading customers",
+         "create_contact": "creating a customer", "prepare": "setting up the account for "
+         "creating customers", "create_lead": "creating the lead", "add_note": "adding a note",
+         "update_contact": "updating a customer", "jobs_changed_since": "reading jobs"}
+
 # Plain attributes of an adapter that are not calls to the CRM.
 _DESCRIPTIVE = frozenset({"name", "label", "operations", "default_field_map", "required",
                           "updatable", "test_connection"})
@@ -50,10 +57,11 @@ class ScopedCrm:
             if scope not in self.granted:
                 log.warning("refused %s.%s: scope %s is not granted", self._crm.name, name,
                             scope)
+                doing = WORDS.get(name, name.replace("_", " "))
                 raise ScopeRefused(
-                    f"{self._crm.label}: '{name.replace('_', ' ')}' needs the {scope} "
-                    "permission, which the owner has not granted (frontdesk config set "
-                    "crm.scopes …, or Settings → CRM)", scope)
+                    f"{self._crm.label}: {doing} needs the {scope} permission, which the "
+                    "owner has not granted (frontdesk config set crm.scopes …, or Settings "
+                    "→ CRM)", scope)
             return getattr(self._crm, name)(*args, **kwargs)
 
         return guarded

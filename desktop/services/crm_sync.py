@@ -60,7 +60,7 @@ class CrmSync:
         started = self._clock()
         with self._uow() as uow:
             cursor = uow.connectors.get_or_create(self.connector(stream)).cursor
-        count, newest = 0, cursor
+        count, newest, stopped = 0, cursor, False
         try:
             for page in pages(cursor - OVERLAP if cursor else None):
                 with self._uow(write=True) as uow:
@@ -71,13 +71,15 @@ class CrmSync:
                 if stamps:
                     newest = max([newest, *stamps]) if newest else max(stamps)
                 if should_stop():
+                    stopped = True
                     break
         except ProviderError as exc:
             self._record(stream, started, error=exc)
             raise
         # The cursor moves only after a full pass, to the newest change seen (never to
-        # our own clock: the CRM's clock is the one its filter uses).
-        self._record(stream, started, cursor=newest)
+        # our own clock: the CRM's clock is the one its filter uses). Some CRMs list
+        # newest first, so a pass cut short says nothing about the older changes.
+        self._record(stream, started, cursor=cursor if stopped else newest)
         return count
 
     def _record(self, stream: str, now: datetime, cursor: datetime | None = None,

@@ -97,14 +97,15 @@ class DeliveryReport:
 
 class DeliveryService:
     def __init__(self, uow_factory: UnitOfWorkFactory, crm: ScopedCrm, *,
-                 field_map: dict, rules: crm_rules.RetryRules, notify: Callable[[str, str], object],
-                 me: str, holder_is_gone: Callable[[str], bool] = lambda holder: False,
+                 field_map: dict, rules: crm_rules.RetryRules, me: str,
+                 holder_is_gone: Callable[[str], bool] = lambda holder: False,
                  clock: Clock = utcnow, rng: random.Random | None = None,
                  lease: timedelta = LEASE):
         self._uow, self.crm, self._clock = uow_factory, crm, clock
-        self.field_map, self.rules, self._notify = field_map, rules, notify
+        self.field_map, self.rules = field_map, rules
         self._me, self._gone, self._lease = me, holder_is_gone, lease
         self._rng = rng or random.Random()
+        self._prepared = False
 
     # -- the worker --------------------------------------------------------------------
     def run_due(self, limit: int = 100, should_stop: Callable[[], bool] = lambda: False
@@ -135,6 +136,9 @@ class DeliveryService:
                     row.state, row.next_attempt_at = OutboxState.FAILED, None
                     row.last_error = f"lead {row.entity_id} no longer exists"
                     continue
+                if lead.crm_provider != self.crm.name:
+                    self._other_crm(uow, row, lead, now)
+                    continue
                 row.attempts += 1
                 row.locked_by, row.locked_until = self._me, now + self._lease
                 claim = _Claim(row.id, lead.id, row.attempts, lead.idempotency_key,
@@ -144,15 +148,41 @@ class DeliveryService:
             uow.commit()
         return None
 
+    def _other_crm(self, uow, row: OutboxMessage, lead: Lead, now) -> None:
+        """The owner switched CRMs while this lead waited: its ids belong to the other
+        one. A person decides (Retry sends it to the CRM in use now)."""
+        row.state, row.next_attempt_at = OutboxState.FAILED, None
+        row.locked_by = row.locked_until = None
+        row.last_error = lead.last_error = (
+            f"Saved for {lead.crm_provider}, but leads now go to {self.crm.label}; press "
+            f"Retry to send it to {self.crm.label}.")
+        row.error_kind = str(ProblemKind.NOT_CONFIGURED)
+        lead.delivery_state = DeliveryState.FAILED
+        uow.changelog.append(at=now, actor=ACTOR, entity="lead", entity_id=lead.id,
+                             action="delivery_failed", after={"error": row.last_error},
+                             reason="the CRM changed")
+
     def _attempt(self, claim: _Claim, report: DeliveryReport) -> None:
         try:
             mapped = self._mapped(claim)
-            contact_id = claim.crm_id or self._contact_step(claim, mapped["contact"])
-            record = None
-            if claim.attempt > 1 or claim.crm_id:
-                record = self.crm.find_lead_record(contact_id, claim.key)
-            if record is None:
-                record = self.crm.create_lead(contact_id, mapped["lead"], claim.key)
+            contact_id = claim.crm_id
+            if contact_id is None:
+                contact_id, existing = self._contact_step(claim, mapped["contact"])
+                if existing and self.crm.allows("update_contact"):
+                    self._fill_blanks(claim, contact_id, mapped["contact"])
+            try:
+                record = None
+                if claim.attempt > 1 or claim.crm_id:
+                    record = self.crm.find_lead_record(contact_id, claim.key)
+                if record is None:
+                    self._renew(claim)  # the lease is ours for longer than one request takes
+                    record = self.crm.create_lead(contact_id, mapped["lead"], claim.key)
+            except ProviderError as exc:
+                if exc.kind.transient or not self._contact_gone(claim, contact_id):
+                    raise
+                raise ProviderError(
+                    f"{self.crm.label} contact {contact_id} was deleted or merged; the "
+                    "customer will be looked up again", ProblemKind.NETWORK) from None
             self._delivered(claim, record)
             report.delivered.append(claim.lead_id)
         except LeaseLost:
@@ -176,12 +206,19 @@ class DeliveryService:
         return mapped
 
     # -- step 1: the customer ----------------------------------------------------------
-    def _contact_step(self, claim: _Claim, fields: dict[str, str]) -> str:
+    def _contact_step(self, claim: _Claim, fields: dict[str, str]) -> tuple[str, bool]:
+        """Find or create the customer and commit its id; True when it existed already
+        (a customer of the shop, not one we made for this lead)."""
         values = claim.values
-        found = self._known_customer(values["phone"]) or self.crm.find_contact(
+        found = None
+        if claim.attempt > 1:  # did an earlier attempt create it before dying?
+            found = self.crm.find_contact(claim.key, None, None)
+        found = found or self._known_customer(values["phone"]) or self.crm.find_contact(
             claim.key, values["phone"], values["email"])
         writes: list[CrmWrite] = []
         if found is None:
+            self._prepare()
+            self._renew(claim)
             writes.append(self.crm.create_contact(fields, claim.key))
             contact_id, name = writes[0].crm_id, values["name"]
         else:
@@ -195,12 +232,8 @@ class DeliveryService:
             writes.append(CrmWrite(kind="contact", crm_id=found.crm_id, action="linked",
                                    after={"name": found.name, "phone": found.phone,
                                           "email": found.email}, undo=undo))
-            if found.key != claim.key and self.crm.allows("update_contact"):
-                update = self._fill_blanks(found.crm_id, fields)
-                if update is not None:
-                    writes.append(update)
         self._checkpoint_contact(claim, contact_id, name, values, writes)
-        return contact_id
+        return contact_id, found is not None and found.key != claim.key
 
     def _known_customer(self, phone: str) -> CrmContact | None:
         """A customer of this CRM we already know by phone (one we created or linked a
@@ -212,12 +245,31 @@ class DeliveryService:
             return CrmContact(crm_id=cached.crm_id, name=cached.name, phone=cached.phone,
                               email=cached.email, key=cached.external_id)
 
-    def _fill_blanks(self, crm_id: str, fields: dict[str, str]) -> CrmWrite | None:
-        """With crm:update_contact granted: fill in the customer's empty fields only."""
+    def _fill_blanks(self, claim: _Claim, crm_id: str, fields: dict[str, str]) -> None:
+        """With crm:update_contact granted: fill in the customer's empty fields only. The
+        intent (with the values before) is committed first, so even a crash right after
+        the CRM's answer leaves a change-log entry that says what changed and can revert it."""
         current = self.crm.read_contact(crm_id)
         changes = {k: v for k, v in fields.items()
                    if k in self.crm.updatable and v and not current.get(k)}
-        return self.crm.update_contact(crm_id, changes) if changes else None
+        if not changes:
+            return
+        before = {k: current.get(k) for k in changes}
+        now = self._clock()
+        with self._uow(write=True) as uow:
+            self._still_mine(uow, claim, now)
+            uow.changelog.append(
+                at=now, actor=ACTOR, entity="crm_contact", entity_id=crm_id,
+                action="update_started", before=before,
+                after={**changes, "crm": self.crm.name, "crm_id": crm_id,
+                       "lead_id": claim.lead_id},
+                reason=f"filling in blanks on {self.crm.label} contact {crm_id}; if no "
+                       "'updated' entry follows, check the contact (revert puts these back)")
+            uow.commit()
+        write = self.crm.update_contact(crm_id, changes)
+        with self._uow(write=True) as uow:
+            self._record_write(uow, write, claim.lead_id, self._clock())
+            uow.commit()
 
     def _checkpoint_contact(self, claim: _Claim, contact_id: str, name: str, values: dict,
                             writes: list[CrmWrite]) -> None:
@@ -272,6 +324,52 @@ class DeliveryService:
                    "lead_id": lead_id, **({"url": write.url} if write.url else {})},
             reason=write.undo)
 
+    def _contact_gone(self, claim: _Claim, contact_id: str) -> bool:
+        """After a refusal on the lead record: is the customer gone from the CRM (deleted,
+        merged into another)? Then forget its id, here and in the cache, so the next
+        attempt finds or creates the customer again instead of failing forever."""
+        try:
+            self.crm.read_contact(contact_id)
+            return False
+        except ProviderError as exc:
+            if exc.kind is not ProblemKind.NOT_CONFIGURED:
+                return False
+        now = self._clock()
+        with self._uow(write=True) as uow:
+            self._still_mine(uow, claim, now)
+            lead = uow.leads.get(claim.lead_id)
+            lead.crm_id = lead.contact_id = None
+            uow.contacts.forget(self.crm.name, contact_id)
+            uow.changelog.append(at=now, actor=ACTOR, entity="lead", entity_id=claim.lead_id,
+                                 action="contact_gone", before={"crm_id": contact_id},
+                                 reason=f"{self.crm.label} no longer has contact {contact_id}")
+            uow.commit()
+        return True
+
+    def _prepare(self) -> None:
+        """The CRM's one-time setup (HubSpot: our contact properties), logged like any write."""
+        if self._prepared:
+            return
+        writes = self.crm.prepare()
+        if writes:
+            now = self._clock()
+            with self._uow(write=True) as uow:
+                for write in writes:
+                    uow.changelog.append(at=now, actor=ACTOR, entity=f"crm_{write.kind}",
+                                         entity_id=write.crm_id, action=write.action,
+                                         after={**write.after, "crm": self.crm.name},
+                                         reason=write.undo)
+                uow.commit()
+        self._prepared = True
+
+    def _renew(self, claim: _Claim) -> None:
+        """Check the lease is still ours and extend it, just before a create: one request
+        takes far less than the lease, so nobody else can start the same create meanwhile."""
+        now = self._clock()
+        with self._uow(write=True) as uow:
+            self._still_mine(uow, claim, now)
+            uow.commit()
+
     def _still_mine(self, uow, claim: _Claim, now) -> None:
         row = uow.outbox.get(claim.outbox_id)
         if row.locked_by != self._me or row.state == OutboxState.DONE:
@@ -294,7 +392,8 @@ class DeliveryService:
             row.locked_by = row.locked_until = None
             limit_reached = row.attempts >= self.rules.limit
             if kind.transient:
-                wait = (self.rules.max_wait if limit_reached else
+                wait = (max(self.rules.max_wait, timedelta(seconds=retry_after_s or 0))
+                        if limit_reached else
                         self.rules.wait_before(row.attempts, retry_after_s, self._rng))
                 row.next_attempt_at = now + wait
             else:
@@ -319,32 +418,42 @@ class DeliveryService:
                  message)
         if alert:
             report.alerts.append(alert)
-            self._notify("Lead not delivered", alert)
 
     def _alert_long_failures(self, report: DeliveryReport) -> None:
-        """Leads failing for longer than the alert time, between their attempts."""
+        """Leads failing for longer than the alert time, between their attempts (or whose
+        attempts never finish: killed or cut off every time)."""
         now = self._clock()
-        alerts = []
         with self._uow(write=True) as uow:
             for row in uow.outbox.unalerted_failing(DELIVER_LEAD, now - self.rules.alert_after):
                 lead = uow.leads.get(row.entity_id)
                 row.state, lead.delivery_state = OutboxState.FAILED, DeliveryState.FAILED
-                alerts.append(self._alert(uow, row, lead, now))
+                row.last_error = row.last_error or "no attempt has finished yet"
+                lead.last_error = row.last_error
+                report.alerts.append(self._alert(uow, row, lead, now))
             uow.commit()
-        for alert in alerts:
-            report.alerts.append(alert)
-            self._notify("Lead not delivered", alert)
 
     def _alert(self, uow, row: OutboxMessage, lead: Lead, now) -> str:
+        """Alerts are data: a change-log entry every desk reads and shows (`alerts_after`),
+        so one raised by a headless worker or another desk still reaches the receptionist,
+        and a crash right after raising it cannot lose it."""
         row.alerted_at = now
-        minutes = int((now - row.failing_since).total_seconds() // 60)
+        minutes = int((now - (row.failing_since or row.created_at)).total_seconds() // 60)
         text = (f"{lead.name} ({lead.phone}) has not reached {self.crm.label} after "
                 f"{row.attempts} attempt(s) over {minutes} min: {row.last_error}")
         uow.changelog.append(at=now, actor=ACTOR, entity="alert", entity_id=f"lead-{lead.id}",
                              action="delivery_failed", after={"lead_id": lead.id,
                              "attempts": row.attempts, "error": row.last_error},
-                             reason="delivery-failure alert")
+                             reason=text)
         return text
+
+    def alerts_after(self, seq: int) -> list[tuple[int, str]]:
+        """Delivery-failure alerts newer than change `seq`: (seq, words), oldest first."""
+        with self._uow() as uow:
+            return [(e.seq, e.reason) for e in uow.changelog.after_seq(seq, entity="alert")]
+
+    def last_alert_seq(self) -> int:
+        alerts = self.alerts_after(0)
+        return alerts[-1][0] if alerts else 0
 
     # -- what the desk shows -----------------------------------------------------------
     def backlog(self) -> dict[str, int]:
@@ -368,8 +477,11 @@ class DeliveryService:
             if row is None or row.state == OutboxState.DONE:
                 raise ValueError(f"Lead {lead_id} is not waiting for delivery.")
             lead = uow.leads.get(lead_id)
+            if row.state == OutboxState.FAILED:  # a fresh start, and a fresh alert clock
+                row.attempts, row.alerted_at, row.failing_since = 0, None, None
             row.state, row.next_attempt_at = OutboxState.PENDING, now
-            row.attempts, row.alerted_at, row.failing_since = 0, None, None
+            if lead.crm_provider != self.crm.name:  # the owner switched CRMs meanwhile
+                lead.crm_provider, lead.crm_id = self.crm.name, None
             lead.delivery_state = DeliveryState.PENDING
             uow.changelog.append(at=now, actor=person(who), entity="lead", entity_id=lead_id,
                                  action="retry_requested", before={"error": row.last_error},
@@ -389,7 +501,8 @@ class DeliveryService:
         has changed those fields in the CRM since."""
         with self._uow() as uow:
             entry = uow.changelog.by_seq(seq)
-        if entry is None or entry.entity != "crm_contact" or entry.action != "updated":
+        if entry is None or entry.entity != "crm_contact" or entry.action not in (
+                "updated", "update_started"):
             raise ValueError(f"Change {seq} is not a CRM contact update; only those can be "
                              "reverted (creations are undone in the CRM, see their note).")
         if (entry.after or {}).get("crm") != self.crm.name:
@@ -402,6 +515,7 @@ class DeliveryService:
                 raise ValueError(f"Not reverted: {', '.join(moved)} changed in "
                                  f"{self.crm.label} since; revert by hand if still wanted.")
             write = self.crm.update_contact(entry.entity_id, before)
+            after_revert = self.crm.read_contact(entry.entity_id)
         except ScopeRefused as exc:
             with self._uow(write=True) as uow:
                 uow.changelog.append(at=self._clock(), actor=person(who), entity="crm_contact",
@@ -410,7 +524,17 @@ class DeliveryService:
                                      reason=str(exc))
                 uow.commit()
             raise
+        stuck = [k for k, v in before.items() if (after_revert.get(k) or None) != (v or None)]
         now = self._clock()
+        if stuck:
+            with self._uow(write=True) as uow:
+                uow.changelog.append(at=now, actor=person(who), entity="crm_contact",
+                                     entity_id=entry.entity_id, action="revert_failed",
+                                     after={"still": {k: after_revert.get(k) for k in stuck},
+                                            "reverts": seq}, reason="the CRM kept the values")
+                uow.commit()
+            raise ValueError(f"Not reverted: {self.crm.label} kept {', '.join(stuck)}; "
+                             f"change it by hand in {self.crm.label}.")
         with self._uow(write=True) as uow:
             uow.changelog.append(at=now, actor=person(who), entity="crm_contact",
                                  entity_id=entry.entity_id, action="reverted",

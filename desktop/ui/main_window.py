@@ -91,6 +91,8 @@ class MainWindow(QMainWindow):
         self._alerts = _AlertBridge(self)
         self._alerts.alert.connect(self.show_alert)
         app.notifier.fallback = self._alerts.alert.emit  # thread-safe: a queued signal
+        self._alert_seq: int | None = None  # alerts up to this change were shown already
+        self._checking_alerts = False
 
     def _header(self, demo: bool) -> QWidget:
         header = QWidget(objectName="header")
@@ -133,7 +135,7 @@ class MainWindow(QMainWindow):
             self.poll()
             self.poll_timer.start()
         if self.app.delivery is not None:
-            self.deliver()
+            self.check_alerts()  # first where the alerts stand (then deliver): new ones show
             self.deliver_timer.start()
         if self.app.crm_sync is not None:
             self.poll_crm()
@@ -188,14 +190,15 @@ class MainWindow(QMainWindow):
 
     # -- the CRM ---------------------------------------------------------------------------
     def deliver(self) -> None:
-        if self.app.delivery is None or self._delivering:
-            return  # one delivery run at a time
+        if self.app.delivery is None or self._delivering or self._alert_seq is None:
+            return  # one delivery run at a time, once we know which alerts are new
         self._delivering = True
         self.runner.submit(self.app.delivery.run_due, 100, lambda: self._closing,
                            on_done=self._delivered, on_error=self._delivery_crashed)
 
     def _delivered(self, report) -> None:
         self._delivering = False
+        self.check_alerts()
         self.delivered.emit(report)
         if report.delivered:
             self.status.show_poll(f"{len(report.delivered)} lead(s) delivered to "
@@ -219,6 +222,34 @@ class MainWindow(QMainWindow):
     def _crm_polled(self, _result) -> None:
         self._crm_polling = False
         self.refresh_health()
+
+    def check_alerts(self) -> None:
+        """Show each delivery-failure alert once on this desk, whichever process raised it
+        (this desk's worker, another desk, or `frontdesk deliver` on a back-office PC).
+        Alerts older than this window are not replayed: the Leads tab shows those leads."""
+        if self.app.delivery is None or self._checking_alerts:
+            return
+        self._checking_alerts = True
+        self.runner.submit(self._show_new_alerts, self._alert_seq,
+                           on_done=self._alerts_checked, on_error=self._alerts_checked)
+
+    def _show_new_alerts(self, seq: int | None) -> int:
+        """Worker thread: read the new alerts and notify (plyer; else the queued signal)."""
+        if seq is None:
+            return self.app.delivery.last_alert_seq()
+        for seq, words in self.app.delivery.alerts_after(seq):
+            self.app.notifier.notify("Lead not delivered", words)
+        return seq
+
+    def _alerts_checked(self, seq) -> None:
+        self._checking_alerts = False
+        first = self._alert_seq is None
+        if isinstance(seq, int):
+            self._alert_seq = seq
+        elif first:  # the database could not be read: deliver anyway
+            self._alert_seq = 0
+        if first:
+            self.deliver()
 
     def show_alert(self, title: str, message: str) -> None:
         """Where no native notification could be shown: the status bar and the Leads tab."""
@@ -276,6 +307,7 @@ class MainWindow(QMainWindow):
         self._ticks += 1
         if self._ticks % 5 == 0:  # "synced 12 s ago" stays true between polls
             self.refresh_health()
+            self.check_alerts()  # alerts raised by other desks or a headless worker
 
     def _tab_changed(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.changelog_tab:

@@ -158,7 +158,7 @@ def test_the_lead_is_a_note_with_the_marker_and_the_fields(crm, hubspot):  # noq
     assert sent["associations"] == [{"to": {"id": contact}, "types": [
         {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 202}]}]
     assert f"note {write.crm_id} on HubSpot contact {contact}" in write.undo
-    assert crm.operations["create_lead"] == scopes.ADD_NOTE
+    assert crm.operations["create_lead"] == scopes.CREATE_LEAD  # it is the lead's record
 
     extra = crm.add_note(contact, "Called back, booked for Friday")
     assert extra.action == "created" and len(hubspot.lead_records(contact)) == 2
@@ -171,12 +171,17 @@ def test_update_contact_reports_before_and_after(crm, hubspot):  # noqa: F811
     write = crm.update_contact(contact, {"email": "maria@example.com", "address": "1 Old Rd",
                                          "name": "Maria Gonzalez", "phone": "+10000000000"})
     assert write.action == "updated"
-    assert write.before == {"email": None, "lastname": None}
-    assert write.after == {"email": "maria@example.com", "lastname": "Gonzalez"}
+    # In read_contact's terms, so a revert can compare and put them back.
+    assert write.before == {"email": None, "name": "Maria"}
+    assert write.after == {"email": "maria@example.com", "name": "Maria Gonzalez"}
     props = hubspot.objects["contacts"][contact]["properties"]
     assert props["email"] == "maria@example.com" and props["phone"] == "(773) 555-0142"
-    assert "lastname back to ''" in write.undo
+    assert props["lastname"] == "Gonzalez"
+    assert "name back to 'Maria'" in write.undo
     assert crm.read_contact(contact)["name"] == "Maria Gonzalez"
+    # The revert: the before values go back, an empty one clears the field.
+    crm.update_contact(contact, write.before)
+    assert crm.read_contact(contact) == {"name": "Maria", "email": None, "address": "1 Old Rd"}
 
 
 # -- changes since -----------------------------------------------------------------------------
@@ -262,7 +267,7 @@ def test_a_missing_scope_names_it(crm, hubspot):  # noqa: F811
 
 
 def test_rate_limits_timeouts_and_outages(crm, hubspot):  # noqa: F811
-    crm.find_contact(KEY, None, None)
+    crm.prepare()  # our properties exist: a find by key reads by key
     hubspot.fail_next(4, "429", retry_after="7")
     with pytest.raises(ProviderError) as err:
         crm.find_contact(KEY, None, None)
@@ -331,3 +336,16 @@ def test_a_page_that_comes_back_again_stops_the_listing(hubspot, monkeypatch):  
     with pytest.raises(ProviderError) as err:
         list(make(hubspot, page_size=2).contacts_changed_since(None))
     assert err.value.kind is ProblemKind.BAD_RESPONSE and "repeated" in str(err.value)
+
+
+def test_a_search_writes_nothing_and_setup_says_what_it_added(crm, hubspot):  # noqa: F811
+    """Looking a customer up (crm:search) never changes the account; the one-time setup
+    of our two properties is a write of its own (crm:create_contact), reported for the
+    change log, and done once."""
+    assert crm.find_contact(KEY, "+13125550142", "jane@example.com") is None
+    assert not [r for r in hubspot.requests_seen
+                if r.startswith("POST /crm/v3/properties") or r.startswith("PATCH")]
+    added = crm.prepare()
+    assert sorted(w.crm_id for w in added) == ["frontdesk_lead_key", "frontdesk_source"]
+    assert all(w.kind == "property" and "Settings → Properties" in w.undo for w in added)
+    assert crm.prepare() == []

@@ -239,6 +239,41 @@ def test_a_second_process_holding_an_old_token_recovers_from_the_keyring(jobber)
     assert app.find_contact(None, "+13125550142", None) is None  # its access token still works
 
 
+def test_a_refresh_racing_the_other_process_waits_for_its_save(jobber):
+    """Both processes sent the same token; the other one won and saves the new token a
+    moment later. The loser looks in the keyring a few times instead of telling the
+    owner to reconnect."""
+    keyring = dict(jobber.secrets())
+    stale = keyring[REFRESH]
+    winner = make_crm(jobber, keyring)
+    assert winner.test_connection().ok          # rotated; the keyring has the new token
+    rotated = keyring[REFRESH]
+    reads = iter([stale, stale, stale])          # ...but this process sees it only later
+    waits = []
+    loser = make_crm(jobber, keyring, refresh_token=lambda: next(reads, None) or rotated,
+                     sleep=waits.append)
+    assert loser.test_connection().ok
+    assert sum(waits) > 0 and keyring[REFRESH] == jobber.refresh_token
+
+
+def test_a_renewed_token_the_keyring_refuses_is_kept_not_lost(jobber):
+    keyring = dict(jobber.secrets())
+    refusals = iter([OSError("keyring locked")])
+
+    def save(token):
+        error = next(refusals, None)
+        if error:
+            raise error
+        keyring[REFRESH] = token
+
+    crm = make_crm(jobber, keyring, save_refresh_token=save)
+    assert crm.test_connection().ok             # renewed; the save failed
+    assert keyring[REFRESH] != jobber.refresh_token
+    jobber.expire_access_tokens()
+    assert crm.find_contact(None, "+13125550142", None) is None  # renews with the kept one
+    assert keyring[REFRESH] == jobber.refresh_token               # and saves it this time
+
+
 def test_a_dead_refresh_token_asks_the_owner_to_reconnect(jobber):
     crm = make_crm(jobber, {**jobber.secrets(), REFRESH: "jb-refresh-revoked0001"})
     check = crm.test_connection()

@@ -37,7 +37,7 @@ def crm_window(qtbot, desk_app, ui_clock, crm):
     delivery = DeliveryService(
         desk_app.uow, ScopedCrm(crm, rules.DEFAULT_SCOPES), field_map=crm.default_field_map,
         rules=rules.RetryRules(limit=3, alert_after=timedelta(minutes=10)),
-        notify=notifier.notify, me="ui-test", clock=ui_clock, rng=random.Random(1))
+        me="ui-test", clock=ui_clock, rng=random.Random(1))
     app = dataclasses.replace(
         desk_app, crm=crm, delivery=delivery, notifier=notifier,
         leads=LeadService(desk_app.uow, QueueForDelivery(crm.name, crm.label), ui_clock))
@@ -118,3 +118,22 @@ def test_a_crm_contact_update_can_be_reverted_from_the_change_log_tab(qtbot, crm
     qtbot.waitUntil(lambda: "Reverted" in tab.verdict.text())
     assert "email = None" in asked[0]
     assert crm.contacts[crm_id]["email"] is None
+
+
+def test_an_alert_raised_by_another_process_shows_on_this_desk(qtbot, crm_window, crm,
+                                                               ui_clock):
+    """`frontdesk deliver` on a back-office PC raises the alert; the receptionist's desk
+    shows it at its next check, once."""
+    win = crm_window
+    back_office = DeliveryService(
+        win.app.uow, ScopedCrm(crm, rules.DEFAULT_SCOPES), field_map=crm.default_field_map,
+        rules=rules.RetryRules(limit=3), me="back-office", clock=ui_clock)
+    crm.fail("create_contact", ProviderError("MemoryCRM refused the request: no",
+                                             ProblemKind.REJECTED))
+    win.app.leads.create(LeadDraft.from_mapping(LEAD), "Dana")
+    assert back_office.run_due().alerts
+    shown = []
+    win.app.notifier.fallback = lambda title, text: shown.append(text)
+    win.check_alerts()
+    win.check_alerts()
+    assert len(shown) == 1 and "Ann Lee" in shown[0] and "refused the request" in shown[0]

@@ -84,6 +84,7 @@ class Crm(ABC):
         "read_contact": scopes.SEARCH,
         "contacts_changed_since": scopes.SEARCH,
         "create_contact": scopes.CREATE_CONTACT,
+        "prepare": scopes.CREATE_CONTACT,
         "create_lead": scopes.CREATE_LEAD,
         "add_note": scopes.ADD_NOTE,
         "update_contact": scopes.UPDATE_CONTACT,
@@ -105,6 +106,11 @@ class Crm(ABC):
     @abstractmethod
     def read_contact(self, crm_id: str) -> dict[str, str | None]:
         """The contact's current values of the `updatable` fields (for before/after)."""
+
+    def prepare(self) -> list[CrmWrite]:
+        """One-time setup in the shop's account before the first contact is created (e.g.
+        HubSpot's properties for our marks); returns what it added, for the change log."""
+        return []
 
     @abstractmethod
     def create_contact(self, fields: dict[str, str], key: str) -> CrmWrite:

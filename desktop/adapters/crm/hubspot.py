@@ -81,7 +81,9 @@ class HubSpotCrm(Crm):
     name = "hubspot"
     label = "HubSpot"
     # The lead record is a note, so creating it is the same kind of write as adding a note.
-    operations = {**Crm.operations, "create_lead": scopes.ADD_NOTE}
+    # The lead record is a note, but it is this lead's record: crm:create_lead governs it.
+    # Adding our two contact properties to the account is part of creating contacts.
+    operations = {**Crm.operations, "prepare": scopes.CREATE_CONTACT}
     default_field_map = {
         "name": "contact.name", "phone": "contact.phone", "email": "contact.email",
         "service_address": "contact.address", "source": ["contact.frontdesk_source", "lead.body"],
@@ -108,14 +110,14 @@ class HubSpotCrm(Crm):
                                session=session, secrets=lambda: [self._token])
         self._search_limiter = search_limiter or RateLimiter(1, 0.25, sleep=sleep)
         self._ready = False              # our properties exist in the account
+        self._key_seen = False           # frontdesk_lead_key exists (seen by a read)
         self._lock = threading.Lock()
         self._account: dict | None = None
 
     # -- contacts ----------------------------------------------------------------------------
     def find_contact(self, key: str | None, phone: str | None,
                      email: str | None) -> CrmContact | None:
-        if key:
-            self._ensure_properties()
+        if key and self._key_property_exists():  # a search writes nothing, ever
             record = self._by_key(key)
             if record is not None:
                 return _contact(record)
@@ -158,20 +160,21 @@ class HubSpotCrm(Crm):
                              f"mistake: Contacts → {who} → Actions → Delete. {NEVER_DELETES}")
 
     def update_contact(self, crm_id: str, changes: dict[str, str | None]) -> CrmWrite:
-        wanted: dict[str, str] = {}
-        for field, value in changes.items():
-            if field not in self.updatable:
-                log.warning("HubSpot: not updating %s, which Front Desk may not change", field)
-            elif field == "name":
-                wanted.update({"firstname": "", "lastname": ""} | _name_props(value or ""))
-            else:
-                wanted[field] = value or ""
-        current = self._get_contact(crm_id, list(wanted)) if wanted else {}
-        before = {k: current.get(k) for k in wanted if (current.get(k) or "") != wanted[k]}
-        after = {k: wanted[k] for k in before}
-        if after:
+        """Set `updatable` fields (an empty value clears one); before and after are in the
+        same names as read_contact, so a revert can compare and put them back."""
+        for field in set(changes) - set(self.updatable):
+            log.warning("HubSpot: not updating %s, which Front Desk may not change", field)
+        current = self.read_contact(crm_id)
+        after = {f: v or None for f, v in changes.items()
+                 if f in self.updatable and (current.get(f) or "") != (v or "")}
+        before = {f: current.get(f) for f in after}
+        props: dict[str, str] = {}
+        for field, value in after.items():
+            props.update({"firstname": "", "lastname": ""} | _name_props(value or "")
+                         if field == "name" else {field: value or ""})
+        if props:
             self.http.json_of(self.http.request(
-                "PATCH", f"/crm/v3/objects/contacts/{_q(crm_id)}", json={"properties": after},
+                "PATCH", f"/crm/v3/objects/contacts/{_q(crm_id)}", json={"properties": props},
                 idempotent=True, headers=self._auth()))
         undo = "; ".join(f"{k} back to '{v or ''}'" for k, v in before.items())
         return CrmWrite("contact", crm_id, "updated", after, before=before,
@@ -322,11 +325,23 @@ class HubSpotCrm(Crm):
         return ConnectionCheck(True, f"Connected to HubSpot account {account.get('portalId')}")
 
     # -- requests ------------------------------------------------------------------------------
-    def _ensure_properties(self) -> None:
+    def prepare(self) -> list[CrmWrite]:
+        """Add our contact properties to the account if missing; what was added, for the
+        change log (a person can delete them in Settings → Properties)."""
+        return self._ensure_properties()
+
+    def _key_property_exists(self) -> bool:
+        """Without our property nothing here carries a key yet (and a read by it fails)."""
+        if not (self._ready or self._key_seen):
+            self._key_seen = self._has_property(KEY_PROPERTY)
+        return self._ready or self._key_seen
+
+    def _ensure_properties(self) -> list[CrmWrite]:
         """Create frontdesk_lead_key (unique) and frontdesk_source once, when missing."""
+        made: list[CrmWrite] = []
         with self._lock:
             if self._ready:
-                return
+                return made
             try:
                 missing = [spec for spec in PROPERTIES if not self._has_property(spec["name"])]
                 if missing:
@@ -344,6 +359,13 @@ class HubSpotCrm(Crm):
                         if exc.kind is not ProblemKind.REJECTED or not self._has_property(
                                 spec["name"]):
                             raise
+                        continue
+                    made.append(CrmWrite(
+                        "property", spec["name"], "created", {"label": spec.get("label"),
+                                                              "group": GROUP},
+                        undo=f"The contact property {spec['name']} holds Front Desk's marks "
+                             "on the contacts it creates; delete it in HubSpot (Settings → "
+                             "Properties) only if Front Desk is no longer used."))
             except ProviderError as exc:
                 if exc.kind is ProblemKind.PERMISSION:
                     raise ProviderError(
@@ -353,6 +375,7 @@ class HubSpotCrm(Crm):
                         f"scope in {SCOPES_PAGE}", ProblemKind.PERMISSION) from None
                 raise
             self._ready = True
+        return made
 
     def _has_property(self, name: str) -> bool:
         return self._get_or_none(f"/crm/v3/properties/contacts/{name}") is not None

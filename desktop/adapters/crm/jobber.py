@@ -148,6 +148,8 @@ class JobberCrm(Crm):
         self._version, self._clock, self.page_size = api_version, clock, page_size
         self._access: str | None = None
         self._expires: datetime | None = None
+        self._unsaved: str | None = None   # a renewed refresh token the keyring refused
+        self._sleep = sleep
         self._lock = threading.Lock()      # one refresh at a time: a second would kill the first
         self._known: list[str] = []        # credentials seen, blanked out of every message
         self._warned = False
@@ -434,9 +436,10 @@ class JobberCrm(Crm):
                 "client_secret": require(self._client_secret(), "No Jobber client secret is "
                                          "stored: run `frontdesk secret set "
                                          "crm.jobber.client_secret`"),
-                "refresh_token": require(self._refresh_token(), "No Jobber refresh token is "
-                                         "stored: connect Jobber (Settings → CRM) or run "
-                                         "`frontdesk secret set crm.jobber.refresh_token`")}
+                "refresh_token": require(self._unsaved or self._refresh_token(),
+                                         "No Jobber refresh token is stored: connect Jobber "
+                                         "(Settings → CRM) or run `frontdesk secret set "
+                                         "crm.jobber.refresh_token`")}
         self._remember(form["client_secret"], form["refresh_token"])
         if self._save_refresh is None:  # the token we send dies: never refresh unable to save
             raise ProviderError("Front Desk cannot save Jobber's renewed refresh token here (no "
@@ -448,8 +451,8 @@ class JobberCrm(Crm):
             except ProviderError as exc:
                 if exc.kind not in (ProblemKind.AUTH, ProblemKind.REJECTED):
                     raise
-                fresh = self._refresh_token()  # rotated by the other Front Desk process?
-                if attempt == 2 or not fresh or fresh == form["refresh_token"]:
+                fresh = self._rotated_elsewhere(form["refresh_token"])
+                if attempt == 2 or not fresh:
                     raise exc if exc.kind is ProblemKind.AUTH else ProviderError(
                         f"Jobber would not renew the connection ({exc}): {RECONNECT}",
                         ProblemKind.AUTH) from None
@@ -465,8 +468,30 @@ class JobberCrm(Crm):
         self._remember(access)
         if isinstance(new, str) and new and new != form["refresh_token"]:
             self._remember(new)
-            self._save_refresh(new)  # first: the token we sent is already dead
+            self._keep(new)  # first: the token we sent is already dead
         return access, _expiry(body.get("expires_at"))
+
+    def _keep(self, token: str) -> None:
+        """Save the renewed refresh token; if the keyring refuses, hold it in memory (the
+        next renewal uses it and tries the keyring again) rather than lose the only one."""
+        try:
+            self._save_refresh(token)
+            self._unsaved = None
+        except Exception as exc:
+            self._unsaved = token
+            log.error("Jobber: the renewed refresh token could not be saved to the keyring "
+                      "(%s); kept in memory until it can be", type(exc).__name__)
+
+    def _rotated_elsewhere(self, sent: str) -> str | None:
+        """The token Jobber just refused may have been used by the other Front Desk process
+        on this PC (the app and `frontdesk deliver`), which saves the new one a moment
+        later: look in the keyring a few times before telling the owner to reconnect."""
+        for wait in (0.0, 0.5, 1.0, 2.0):
+            self._sleep(wait)
+            fresh = self._refresh_token()
+            if fresh and fresh != sent:
+                return fresh
+        return None
 
 
 def from_settings(settings, secrets, clock) -> JobberCrm:

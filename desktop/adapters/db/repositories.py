@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from desktop.adapters.db import tables
@@ -152,6 +152,19 @@ class ContactRepository(_Repo):
             select(Contact).filter_by(crm_provider=provider, phone=phone)
             .order_by(Contact.id).limit(1)).one_or_none()
 
+    def forget(self, provider: str, crm_id: str) -> None:
+        """Drop a cached customer the CRM no longer has; leads keep their own copy of the
+        caller's details and lose only the link."""
+        contact = self.by_crm_id(provider, crm_id)
+        if contact is None:
+            return
+        c = tables.leads.c
+        self.session.execute(tables.leads.update().where(c.contact_id == contact.id)
+                             .values(contact_id=None))
+        self.session.execute(tables.jobs.update().where(tables.jobs.c.contact_id == contact.id)
+                             .values(contact_id=None))
+        self.session.delete(contact)
+
     def by_crm_id(self, provider: str, crm_id: str) -> Contact | None:
         return self.session.scalars(
             select(Contact).filter_by(crm_provider=provider, crm_id=crm_id)).one_or_none()
@@ -255,6 +268,10 @@ class ChangeLogRepository:
                    c.reason, c.prev_hash, c.hash)
             .order_by(c.seq).execution_options(yield_per=2000))
 
+    def after_seq(self, seq: int, entity: str) -> list[ChangeEntry]:
+        return list(self.session.scalars(select(ChangeEntry).where(
+            ChangeEntry.seq > seq, ChangeEntry.entity == entity).order_by(ChangeEntry.seq)))
+
     def by_seq(self, seq: int) -> ChangeEntry | None:
         return self.session.scalars(select(ChangeEntry).filter_by(seq=seq)).one_or_none()
 
@@ -327,9 +344,13 @@ class OutboxRepository(_Repo):
             c.kind == kind, c.state != "done"))
 
     def unalerted_failing(self, kind: str, since: datetime) -> list[OutboxMessage]:
-        return list(self.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.kind == kind, OutboxMessage.state != "done",
-            OutboxMessage.alerted_at.is_(None), OutboxMessage.failing_since <= since)))
+        """Rows not done or alerted whose failing began before `since`; a row tried but
+        never failed cleanly (its attempts died) counts from when it was saved."""
+        m = OutboxMessage
+        return list(self.session.scalars(select(m).where(
+            m.kind == kind, m.state != "done", m.alerted_at.is_(None),
+            or_(m.failing_since <= since,
+                and_(m.failing_since.is_(None), m.attempts > 0, m.created_at <= since)))))
 
 
 class QuarantineRepository:
