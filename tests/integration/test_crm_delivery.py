@@ -167,10 +167,17 @@ def test_a_call_outside_the_granted_scopes_is_refused_and_logged(cli, fake, capl
     scopes = "crm:search,crm:create_lead,crm:add_note,crm:read_jobs"  # no create_contact
     assert cli("config", "set", "crm.scopes", scopes)[0] == 0
     cli("lead", "create", "--json", "-", stdin=json.dumps(LEAD))
+    before = len(fake.requests_seen)
     code, _, err = cli("deliver", "--once")
     assert code == 1
     assert "needs the crm:create_contact permission" in err
     assert fake.contacts_with_phone(ANN) == []
+    writes = [r for r in fake.requests_seen[before:] if r.split()[0] in ("POST", "PUT", "PATCH")
+              and not any(read in r for read in ("/search", "/graphql", "/oauth"))]
+    assert writes == []
+    if hasattr(fake, "operations"):  # Jobber: every call is a POST; look at the operations
+        assert not [op for op in fake.operations
+                    if op.startswith(("Create", "Edit"))], fake.operations
     assert "refused" in caplog.text and "crm:create_contact" in caplog.text
     _, out, _ = cli("changelog", "--json")
     refused = [e for e in json.loads(out) if e["action"] == "refused"]
