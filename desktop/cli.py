@@ -182,7 +182,7 @@ def _deliver(args) -> int:
         if args.json and args.once:
             _emit({"delivered": report.delivered, "failed": report.failed,
                    "alerts": report.alerts, "next_attempt_at": report.next_due_at})
-        else:
+        elif args.once or report.delivered or report.failed:  # a quiet loop says nothing
             _say(f"{app.crm.label}: {report.summary()}")
         if args.once:
             return FAILURE if report.failed else OK
