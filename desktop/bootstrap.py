@@ -76,6 +76,7 @@ class App:
     delivery: DeliveryService | None  # None with the built-in CRM (saving is delivery)
     crm_sync: CrmSync | None
     notifier: Notifier
+    desk_file: SettingsFile          # this desk's own memory (alerts already shown)
     phone: PhoneProvider | None
     sync: PhoneSync | None
     migration: migrate.MigrationReport
@@ -152,7 +153,8 @@ def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) ->
         health=HealthService(uow, timedelta(seconds=settings["phone.poll_seconds"]), clock,
                              timedelta(seconds=settings["crm.poll_seconds"])),
         crm=remote or builtin, builtin=builtin, delivery=delivery, crm_sync=crm_sync,
-        notifier=notifier, phone=phone, sync=sync, migration=report, log_handler=log_handler)
+        notifier=notifier, desk_file=SettingsFile(data_dir / "desk.json"), phone=phone,
+        sync=sync, migration=report, log_handler=log_handler)
 
 
 def _crm(settings: Settings, secrets: SecretStore, clock: Clock) -> Crm | None:

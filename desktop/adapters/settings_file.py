@@ -1,5 +1,6 @@
-"""The small JSON settings file in the data folder, for settings the database cannot hold
-(the database URL itself). Never holds secrets."""
+"""Small JSON files in the data folder: `config.json` for settings the database cannot hold
+(the database URL itself), `desk.json` for what this one desk remembers (the last alert it
+showed) when the database is shared. Never holds secrets."""
 
 from __future__ import annotations
 

@@ -42,7 +42,10 @@ from desktop.services.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 ACTOR = worker("delivery")
-LEASE = timedelta(minutes=3)  # longer than the slowest attempt (two steps, timeouts included)
+# A lease outlives the slowest stretch between two renewals (a few reads, each retried with
+# 30-second timeouts, then one create). A crashed holder on this PC is taken over at once;
+# one on another desk when its lease runs out.
+LEASE = timedelta(minutes=10)
 
 
 class QueueForDelivery:
@@ -77,6 +80,7 @@ class _Claim:
     key: str
     values: dict
     crm_id: str | None
+    tried_before: bool  # an earlier attempt may have reached the CRM (even before a Retry)
 
 
 @dataclass
@@ -139,10 +143,11 @@ class DeliveryService:
                 if lead.crm_provider != self.crm.name:
                     self._other_crm(uow, row, lead, now)
                     continue
+                tried_before = row.attempts > 0 or row.last_error is not None
                 row.attempts += 1
                 row.locked_by, row.locked_until = self._me, now + self._lease
                 claim = _Claim(row.id, lead.id, row.attempts, lead.idempotency_key,
-                               lead.snapshot(), lead.crm_id)
+                               lead.snapshot(), lead.crm_id, tried_before)
                 uow.commit()
                 return claim
             uow.commit()
@@ -172,13 +177,14 @@ class DeliveryService:
                     self._fill_blanks(claim, contact_id, mapped["contact"])
             try:
                 record = None
-                if claim.attempt > 1 or claim.crm_id:
+                if claim.tried_before or claim.crm_id:
                     record = self.crm.find_lead_record(contact_id, claim.key)
                 if record is None:
                     self._renew(claim)  # the lease is ours for longer than one request takes
                     record = self.crm.create_lead(contact_id, mapped["lead"], claim.key)
             except ProviderError as exc:
-                if exc.kind.transient or not self._contact_gone(claim, contact_id):
+                if exc.kind in (ProblemKind.NETWORK, ProblemKind.RATE_LIMITED) or \
+                        not self._contact_gone(claim, contact_id):
                     raise
                 raise ProviderError(
                     f"{self.crm.label} contact {contact_id} was deleted or merged; the "
@@ -211,7 +217,7 @@ class DeliveryService:
         (a customer of the shop, not one we made for this lead)."""
         values = claim.values
         found = None
-        if claim.attempt > 1:  # did an earlier attempt create it before dying?
+        if claim.tried_before:  # did an earlier attempt create it before dying?
             found = self.crm.find_contact(claim.key, None, None)
         found = found or self._known_customer(values["phone"]) or self.crm.find_contact(
             claim.key, values["phone"], values["email"])
@@ -424,7 +430,8 @@ class DeliveryService:
         attempts never finish: killed or cut off every time)."""
         now = self._clock()
         with self._uow(write=True) as uow:
-            for row in uow.outbox.unalerted_failing(DELIVER_LEAD, now - self.rules.alert_after):
+            for row in uow.outbox.unalerted_failing(DELIVER_LEAD, now - self.rules.alert_after,
+                                                     now):
                 lead = uow.leads.get(row.entity_id)
                 row.state, lead.delivery_state = OutboxState.FAILED, DeliveryState.FAILED
                 row.last_error = row.last_error or "no attempt has finished yet"

@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         self._alerts.alert.connect(self.show_alert)
         app.notifier.fallback = self._alerts.alert.emit  # thread-safe: a queued signal
         self._alert_seq: int | None = None  # alerts up to this change were shown already
-        self._checking_alerts = False
+        self._checking_alerts = self._alerts_started = False
 
     def _header(self, demo: bool) -> QWidget:
         header = QWidget(objectName="header")
@@ -190,7 +190,7 @@ class MainWindow(QMainWindow):
 
     # -- the CRM ---------------------------------------------------------------------------
     def deliver(self) -> None:
-        if self.app.delivery is None or self._delivering or self._alert_seq is None:
+        if self.app.delivery is None or self._delivering or not self._alerts_started:
             return  # one delivery run at a time, once we know which alerts are new
         self._delivering = True
         self.runner.submit(self.app.delivery.run_due, 100, lambda: self._closing,
@@ -225,8 +225,9 @@ class MainWindow(QMainWindow):
 
     def check_alerts(self) -> None:
         """Show each delivery-failure alert once on this desk, whichever process raised it
-        (this desk's worker, another desk, or `frontdesk deliver` on a back-office PC).
-        Alerts older than this window are not replayed: the Leads tab shows those leads."""
+        (this desk's worker, another desk, or `frontdesk deliver` on a back-office PC),
+        including those raised while this desk was closed. The last one shown is kept in
+        the data folder (desk.json); a new desk starts from the newest."""
         if self.app.delivery is None or self._checking_alerts:
             return
         self._checking_alerts = True
@@ -234,21 +235,25 @@ class MainWindow(QMainWindow):
                            on_done=self._alerts_checked, on_error=self._alerts_checked)
 
     def _show_new_alerts(self, seq: int | None) -> int:
-        """Worker thread: read the new alerts and notify (plyer; else the queued signal)."""
+        """Worker thread: read the new alerts, notify (plyer, else the queued signal) and
+        remember how far this desk got."""
+        memory = self.app.desk_file
         if seq is None:
-            return self.app.delivery.last_alert_seq()
+            seen = memory.read().get("last_alert_seq")
+            seq = seen if isinstance(seen, int) else self.app.delivery.last_alert_seq()
         for seq, words in self.app.delivery.alerts_after(seq):
             self.app.notifier.notify("Lead not delivered", words)
+        memory.write({**memory.read(), "last_alert_seq": seq})
         return seq
 
     def _alerts_checked(self, seq) -> None:
         self._checking_alerts = False
-        first = self._alert_seq is None
         if isinstance(seq, int):
             self._alert_seq = seq
-        elif first:  # the database could not be read: deliver anyway
-            self._alert_seq = 0
-        if first:
+        else:
+            log.warning("could not check for delivery alerts: %s", seq)  # next tick retries
+        if not self._alerts_started:
+            self._alerts_started = True
             self.deliver()
 
     def show_alert(self, title: str, message: str) -> None:

@@ -184,3 +184,33 @@ def test_a_call_outside_the_granted_scopes_is_refused_and_logged(cli, fake, capl
     assert refused and refused[0]["after"]["scope"] == "crm:create_contact"
     _, out, _ = cli("leads", "--json")
     assert json.loads(out)[0]["delivery_state"] == "failed"
+
+
+def _remove_customer(fake, crm_id: str) -> None:
+    """Someone deletes (or merges away) the customer in the CRM's own web app."""
+    for name in ("clients", "customers"):
+        if hasattr(fake, name):
+            getattr(fake, name).pop(crm_id)
+            return
+    fake.objects["contacts"].pop(crm_id)
+
+
+def test_a_customer_deleted_in_the_crm_is_looked_up_again(cli, app_factory, fake, clock):
+    configure(cli, fake)
+    app = app_factory()
+    quick(app)
+    first = app.leads.create(LeadDraft.from_mapping(LEAD), "Dana")
+    assert app.delivery.run_due().delivered == [first.id]
+    [old] = fake.contacts_with_phone(ANN)
+    _remove_customer(fake, str(old["id"]))
+    second = app.leads.create(LeadDraft.from_mapping({**LEAD, "service_type": "Water heater"}),
+                              "Dana")
+    for _ in range(3):
+        report = app.delivery.run_due()
+        if report.delivered:
+            break
+        assert "deleted or merged" in report.failed[second.id], report.failed
+        clock.advance(minutes=1)
+    assert report.delivered == [second.id]
+    [new] = fake.contacts_with_phone(ANN)
+    assert new["id"] != old["id"] and len(fake.lead_records(str(new["id"]))) == 1

@@ -148,7 +148,7 @@ def test_a_lease_held_by_a_live_process_is_left_alone_until_it_expires(app_facto
         dying.delivery.run_due()
     other = Desk(app_factory(), crm, clock, me="desk-B")  # cannot tell pid-1 is gone
     assert other.delivery.run_due().delivered == []
-    clock.advance(minutes=4)  # the 3-minute lease ran out
+    clock.advance(minutes=11)  # the 10-minute lease ran out
     assert other.delivery.run_due().delivered == [lead_id]
     assert len(crm.records) == 1
 
@@ -314,7 +314,7 @@ def test_a_slow_attempt_that_lost_its_lease_does_not_create_a_second_record(
     lead_id = a.save()
 
     def meanwhile():
-        clock.advance(minutes=4)  # A's lease (3 min) runs out while its search hangs
+        clock.advance(minutes=11)  # A's lease (10 min) runs out while its search hangs
         assert b.delivery.run_due().delivered == [lead_id]
 
     crm.meanwhile("find_contact", meanwhile)
@@ -446,3 +446,23 @@ def test_a_contact_sync_cut_short_does_not_move_its_cursor(app_factory, crm, clo
     with app.uow() as uow:
         assert uow.connectors.get_or_create("crm:memory:contacts").cursor == clock()
         assert uow.contacts.count() == 3
+
+
+def test_retry_clicked_after_a_lost_create_still_finds_the_lead_s_own_contact(
+        app_factory, crm, clock):
+    """The create landed but its answer was lost and the lead was flagged; meanwhile a
+    second lead from the same number made its own contact. After Retry (attempts start
+    again at 1) lead 1 must still look for its own contact by key first."""
+    desk = Desk(app_factory(), crm, clock, limit=1)
+    crm.lose_answer("create_contact")
+    first = desk.save()
+    desk.delivery.run_due()
+    assert desk.lead(first)[0] == "failed"
+    second = desk.save(email="other@example.com")
+    desk.delivery.run_due()
+    desk.delivery.retry(first, "Dana")
+    desk.delivery.run_due()
+    with desk.app.uow() as uow:
+        lead = uow.leads.get(first)
+        assert crm.contacts[lead.crm_id]["key"] == lead.idempotency_key
+    assert desk.lead(second)[0] == "delivered"

@@ -137,3 +137,33 @@ def test_an_alert_raised_by_another_process_shows_on_this_desk(qtbot, crm_window
     win.check_alerts()
     win.check_alerts()
     assert len(shown) == 1 and "Ann Lee" in shown[0] and "refused the request" in shown[0]
+
+
+def test_alerts_raised_while_the_desk_was_closed_show_at_the_next_start(
+        qtbot, desk_app, crm, ui_clock):
+    from desktop.ui.main_window import MainWindow
+    from desktop.ui.workers import SyncRunner
+    worker = DeliveryService(desk_app.uow, ScopedCrm(crm, rules.DEFAULT_SCOPES),
+                             field_map=crm.default_field_map, rules=rules.RetryRules(limit=1),
+                             me="back-office", clock=ui_clock)
+    app = dataclasses.replace(desk_app, crm=crm, delivery=worker, notifier=Notifier(
+        use_plyer=False), leads=LeadService(desk_app.uow, QueueForDelivery(crm.name, crm.label),
+                                            ui_clock))
+    def open_desk():
+        win = MainWindow(app, SyncRunner(), clock=ui_clock)
+        qtbot.addWidget(win)
+        win.start()
+        win.deliver_timer.stop()
+        return win
+
+    open_desk().close()  # the desk has run once: it knows where the alerts stand
+    crm.fail("create_contact", ProviderError("MemoryCRM refused the request: no",
+                                             ProblemKind.REJECTED))
+    app.leads.create(LeadDraft.from_mapping(LEAD), "Dana")
+    assert worker.run_due().alerts  # overnight, on the back-office PC
+    win = open_desk()  # the window shows it itself (no native notifications here)
+    assert "Lead not delivered: Ann Lee" in win.statusBar().currentMessage()
+    assert len(app.notifier.sent) == 1
+    win.check_alerts()
+    assert len(app.notifier.sent) == 1  # once
+    win.close()

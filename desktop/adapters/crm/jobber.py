@@ -276,6 +276,7 @@ class JobberCrm(Crm):
 
     def _lead_request(self, contact_id: str, tag: str) -> tuple[dict, bool] | None:
         """The client's request marked `tag`, and whether its marked note landed too."""
+        self._client(contact_id)  # a deleted or merged client reads as null: say so
         for page in self._walk("ClientRequests", Q_REQUESTS, {"id": contact_id},
                                ("client", "requests")):
             for request in page:
@@ -414,8 +415,7 @@ class JobberCrm(Crm):
     def _client(self, crm_id: str) -> dict:
         client = self._gql("Client", Q_CLIENT, {"id": crm_id}).get("client")
         if not isinstance(client, dict):
-            raise ProviderError(f"Jobber has no client {crm_id} (deleted or merged?)",
-                                ProblemKind.REJECTED)
+            raise _no_client(crm_id)
         return client
 
     # -- OAuth -------------------------------------------------------------------------------
@@ -424,6 +424,8 @@ class JobberCrm(Crm):
 
     def _token(self) -> str:
         with self._lock:
+            if self._unsaved:
+                self._keep(self._unsaved)  # the keyring refused it before: try again
             if self._access is None or (self._expires and
                                         as_utc(self._clock()) >= self._expires - TOKEN_MARGIN):
                 self._access, self._expires = self._refresh()
@@ -578,6 +580,11 @@ def _emails(node: dict) -> list[str]:
 def _tags(node: dict) -> set[str]:
     tags = node.get("tags") if isinstance(node.get("tags"), dict) else {}
     return {t.get("label") for t in tags.get("nodes") or [] if isinstance(t, dict)}
+
+
+def _no_client(crm_id: str) -> ProviderError:
+    return ProviderError(f"Jobber has no client {crm_id} (deleted or merged?)",
+                         ProblemKind.NOT_CONFIGURED)
 
 
 def _dig(data: dict, path: tuple[str, ...]) -> dict:

@@ -343,14 +343,17 @@ class OutboxRepository(_Repo):
         return self.session.scalar(select(func.min(c.next_attempt_at)).where(
             c.kind == kind, c.state != "done"))
 
-    def unalerted_failing(self, kind: str, since: datetime) -> list[OutboxMessage]:
+    def unalerted_failing(self, kind: str, since: datetime,
+                          now: datetime) -> list[OutboxMessage]:
         """Rows not done or alerted whose failing began before `since`; a row tried but
-        never failed cleanly (its attempts died) counts from when it was saved."""
+        never failed cleanly (its attempts died) counts from when it was saved, once no
+        attempt holds it (one may be under way right now)."""
         m = OutboxMessage
         return list(self.session.scalars(select(m).where(
             m.kind == kind, m.state != "done", m.alerted_at.is_(None),
             or_(m.failing_since <= since,
-                and_(m.failing_since.is_(None), m.attempts > 0, m.created_at <= since)))))
+                and_(m.failing_since.is_(None), m.attempts > 0, m.created_at <= since,
+                     or_(m.locked_until.is_(None), m.locked_until <= now))))))
 
 
 class QuarantineRepository:
