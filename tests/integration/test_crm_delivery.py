@@ -43,14 +43,18 @@ def configure(cli, fake) -> None:
 
 
 def quick(app) -> None:
-    """Short read timeouts and no real sleeping inside the adapter's HTTP retries, so a
-    'timeout' costs a fraction of a second here (the worker's own backoff is on the
-    test's clock)."""
-    from desktop.adapters.http import RetryPolicy
+    """Short read timeouts, no real sleeping inside the adapter's HTTP retries and no
+    vendor pacing, so a 'timeout' costs a fraction of a second here (the worker's own
+    backoff is on the test's clock)."""
+    from desktop.adapters.http import RateLimiter, RetryPolicy
     for client in _clients(app.crm):
         client.timeout = (1.0, 0.3)
         client.retry = RetryPolicy(attempts=1)  # the worker's retries are what is tested
         client._sleep = lambda seconds: None
+        client.limiter = None  # twelve simulated minutes of retries, at full speed
+    for name, value in vars(app.crm).items():
+        if isinstance(value, RateLimiter):
+            setattr(app.crm, name, RateLimiter(1000, 1))
 
 
 def _clients(adapter):

@@ -27,7 +27,7 @@ from desktop.domain.leads import LeadDraft
 
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"
-KILLS = 52
+KILLS = 50
 LEADS = 60
 REPEAT_CALLERS = 6  # leads from a phone that already has one: one contact, two records
 
