@@ -25,7 +25,7 @@ from desktop.adapters.phone.base import ProblemKind, ProviderError
 from desktop.adapters.phone.openphone import REQUIRED, OpenPhoneLine
 from desktop.domain.calls import Direction, Outcome
 from desktop.domain.clock import iso
-from desktop.domain.quarantine import PAYLOAD_LIMIT
+from desktop.domain.quarantine import stored_text
 from desktop.services.sync import PhoneSync, SyncPolicy
 
 MAIN, ADS = "PNmain0001", "PNads00002"
@@ -470,6 +470,6 @@ def test_malformed_records_are_quarantined_and_the_rest_syncs(hostile, mutations
         kept = {q.payload for q in uow.quarantine.all()}
     assert all(stored) and result.new_calls == 3
     assert result.skipped == len(bad)  # each bad record quarantined (a repeat is stored once)
-    assert {json.dumps(r, default=str, sort_keys=True)[:PAYLOAD_LIMIT] for r in bad} <= kept
+    assert {stored_text(r) for r in bad} <= kept
     assert all(fake.api_key not in payload for payload in kept)
     assert fake.api_key not in caplog.text
