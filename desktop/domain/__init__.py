@@ -1,2 +1,3 @@
-"""Pure domain: dataclasses and rules. Imports nothing outside the standard library,
-phonenumbers and desktop.domain itself (no Qt, no SQLAlchemy, no requests)."""
+"""Pure domain: dataclasses and rules. Imports nothing outside the standard library, the
+text libraries phonenumbers, usaddress and rapidfuzz, and desktop.domain itself (no Qt,
+no SQLAlchemy, no requests)."""
