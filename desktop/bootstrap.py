@@ -40,6 +40,7 @@ from desktop.services.changelog import ChangeLogService
 from desktop.services.crm_access import ScopedCrm
 from desktop.services.crm_sync import CrmSync
 from desktop.services.delivery import DeliveryService, QueueForDelivery
+from desktop.services.duplicates import DuplicateService
 from desktop.services.health import HealthService
 from desktop.services.intake import LeadService
 from desktop.services.queue import QueueService
@@ -69,6 +70,7 @@ class App:
     settings_service: SettingsService
     queue: QueueService
     leads: LeadService
+    duplicates: DuplicateService
     changelog: ChangeLogService
     health: HealthService
     crm: Crm | BuiltinCrm          # where leads go: its label and connection test
@@ -149,6 +151,7 @@ def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) ->
                            done_visible=timedelta(hours=settings["queue.done_visible_hours"])),
         leads=LeadService(uow, destination, clock, settings["lead.required_fields"],
                           settings["phone.region"]),
+        duplicates=DuplicateService(uow, settings["phone.region"]),
         changelog=ChangeLogService(uow),
         health=HealthService(uow, timedelta(seconds=settings["phone.poll_seconds"]), clock,
                              timedelta(seconds=settings["crm.poll_seconds"])),

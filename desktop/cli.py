@@ -311,7 +311,7 @@ def _queue(args) -> int:
     return _show(args, items, lines or ["The queue is empty."])
 
 
-def _lead_create(args) -> int:
+def _lead(args) -> int:
     app = _app(args)
     try:
         text = sys.stdin.read() if args.json_file == "-" else Path(args.json_file).read_text(
@@ -323,7 +323,11 @@ def _lead_create(args) -> int:
         raise BadInput(f"{args.json_file} is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise BadInput("the lead must be a JSON object of field names to values")
-    lead = app.leads.create(LeadDraft.from_mapping(data), app.desk_user)
+    draft = LeadDraft.from_mapping(data)
+    if args.action == "check":  # matches, best first; writes nothing
+        _emit([match.to_json() for match in app.duplicates.check(draft.values)])
+        return OK
+    lead = app.leads.create(draft, app.desk_user)
     _emit(lead.to_json())
     return OK
 
@@ -408,11 +412,12 @@ def _parser() -> argparse.ArgumentParser:
     queue = sub.add_parser("queue", parents=[common, as_json], help="open queue items")
     queue.set_defaults(handler=_queue)
 
-    lead = sub.add_parser("lead", parents=[common], help="create a lead")
-    lead.add_argument("action", choices=("create",))
+    lead = sub.add_parser("lead", parents=[common], help="create a lead, or check one for "
+                          "duplicates")
+    lead.add_argument("action", choices=("create", "check"))
     lead.add_argument("--json", dest="json_file", required=True, metavar="FILE",
                       help="the lead as a JSON object ('-' reads standard input)")
-    lead.set_defaults(handler=_lead_create)
+    lead.set_defaults(handler=_lead)
 
     leads = sub.add_parser("leads", parents=[common, as_json], help="leads and delivery state")
     leads.set_defaults(handler=_leads)

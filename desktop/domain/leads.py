@@ -31,21 +31,34 @@ class DeliveryState:
 
 @dataclass(frozen=True)
 class LeadDraft:
-    """What the form or `lead create --json` hands in, before validation."""
+    """What the form or `lead create --json` hands in, before validation.
+
+    `link_contact_id`: the receptionist chose an existing customer (a duplicate warning's
+    "link to existing"): the lead is recorded onto that contact. `not_duplicate`: she chose
+    "create new anyway" over the warnings shown; her reason goes to the change log."""
 
     values: dict[str, str] = field(default_factory=dict)
     queue_item_id: int | None = None
+    link_contact_id: int | None = None
+    not_duplicate: str | None = None
 
     @classmethod
     def from_mapping(cls, data: dict) -> LeadDraft:
-        unknown = sorted(set(data) - set(LEAD_FIELDS) - {"queue_item_id"})
+        extras = {"queue_item_id", "link_contact_id", "not_duplicate"}
+        unknown = sorted(set(data) - set(LEAD_FIELDS) - extras)
         if unknown:
             raise LeadInvalid({key: f"'{key}' is not a lead field." for key in unknown})
-        item = data.get("queue_item_id")
-        if item is not None and (not isinstance(item, int) or isinstance(item, bool)):
-            raise LeadInvalid({"queue_item_id": "queue_item_id must be a queue item number."})
+        for key in ("queue_item_id", "link_contact_id"):
+            number = data.get(key)
+            if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
+                raise LeadInvalid({key: f"{key} must be a number."})
+        reason = data.get("not_duplicate")
+        if reason is not None and (not isinstance(reason, str) or not reason.strip()):
+            raise LeadInvalid({"not_duplicate": "not_duplicate must say why, in words."})
         values = {k: "" if data.get(k) is None else str(data[k]) for k in LEAD_FIELDS}
-        return cls(values=values, queue_item_id=item)
+        return cls(values=values, queue_item_id=data.get("queue_item_id"),
+                   link_contact_id=data.get("link_contact_id"),
+                   not_duplicate=reason.strip() if reason else None)
 
 
 class LeadInvalid(ValueError):
@@ -91,6 +104,11 @@ class Lead:
     idempotency_key: str
     email: str | None = None
     notes: str | None = None
+    service_street: str | None = None
+    service_unit: str | None = None
+    service_city: str | None = None
+    service_state: str | None = None
+    service_zip: str | None = None
     queue_item_id: int | None = None
     contact_id: int | None = None
     delivery_state: str = DeliveryState.PENDING

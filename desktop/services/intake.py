@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from desktop.domain.address import parse_address
 from desktop.domain.changelog import person
 from desktop.domain.clock import Clock, utcnow
 from desktop.domain.leads import DEFAULT_REQUIRED, Lead, LeadDraft, LeadInvalid, validate
@@ -13,6 +14,10 @@ from desktop.domain.phone import to_e164
 from desktop.domain.queue import Disposition, ItemState
 from desktop.services.unit_of_work import UnitOfWorkFactory
 from desktop.services.views import LeadView
+
+
+def draft_key(who: str, queue_item_id: int | None) -> str:
+    return f"{who}|{queue_item_id if queue_item_id is not None else 'new'}"
 
 
 class LeadService:
@@ -33,9 +38,13 @@ class LeadService:
             raise LeadInvalid(problems)
         clean = {k: v.strip() for k, v in draft.values.items()}
         now = self._clock()
+        where = parse_address(clean["service_address"])
         lead = Lead(
             name=clean["name"], phone=to_e164(clean["phone"], self.region),
             email=clean["email"].lower() or None, service_address=clean["service_address"],
+            service_street=where.street or None, service_unit=where.unit or None,
+            service_city=where.city or None, service_state=where.state or None,
+            service_zip=where.zip or None,
             service_type=clean["service_type"], urgency=clean["urgency"] or "routine",
             source=clean["source"], notes=clean["notes"] or None, created_by=who,
             created_at=now, idempotency_key=uuid.uuid4().hex,
@@ -48,11 +57,50 @@ class LeadService:
             uow.flush()
             uow.changelog.append(at=now, actor=person(who), entity="lead", entity_id=lead.id,
                                  action="created", after=lead.snapshot())
+            if draft.link_contact_id is not None:
+                self._link_contact(uow, lead, draft.link_contact_id, who, now)
+            if draft.not_duplicate:
+                uow.changelog.append(at=now, actor=person(who), entity="lead",
+                                     entity_id=lead.id, action="duplicate_overridden",
+                                     reason=draft.not_duplicate)
             self._crm.record_lead(uow, lead, now, person(who))
             if item is not None:
                 self._link_item(uow, item, lead, who, now)
+            uow.drafts.delete(draft_key(who, draft.queue_item_id))
             uow.commit()
         return LeadView.of(lead)
+
+    def _link_contact(self, uow, lead: Lead, contact_id: int, who: str, now) -> None:
+        """"Link to existing": the lead goes onto this customer. For an outside CRM the
+        contact's CRM id is the lead's at once, so delivery adds the lead record to that
+        customer instead of looking for (or creating) one."""
+        contact = uow.contacts.get(contact_id)
+        if contact is None:
+            raise LeadInvalid({"link_contact_id": f"There is no contact {contact_id}."})
+        lead.contact_id = contact.id
+        if contact.crm_provider == self._crm.name and contact.crm_id:
+            lead.crm_id, lead.crm_provider = contact.crm_id, contact.crm_provider
+        uow.changelog.append(at=now, actor=person(who), entity="lead", entity_id=lead.id,
+                             action="linked_to_contact", after={
+                                 "contact_id": contact.id, "crm": contact.crm_provider,
+                                 "crm_id": contact.crm_id, "name": contact.name},
+                             reason="the receptionist chose the existing customer")
+
+    # -- the form's autosave -----------------------------------------------------------
+    def save_draft(self, who: str, queue_item_id: int | None, values: dict) -> None:
+        with self._uow(write=True) as uow:
+            uow.drafts.put(draft_key(who, queue_item_id), who, queue_item_id, dict(values),
+                           self._clock())
+            uow.commit()
+
+    def load_draft(self, who: str, queue_item_id: int | None) -> dict | None:
+        with self._uow() as uow:
+            return uow.drafts.get(draft_key(who, queue_item_id))
+
+    def discard_draft(self, who: str, queue_item_id: int | None) -> None:
+        with self._uow(write=True) as uow:
+            uow.drafts.delete(draft_key(who, queue_item_id))
+            uow.commit()
 
     @staticmethod
     def _link_item(uow, item, lead: Lead, who: str, now) -> None:

@@ -17,6 +17,7 @@ class UnitOfWork(Protocol):
     connectors: Any
     outbox: Any
     quarantine: Any
+    drafts: Any
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc) -> None: ...

@@ -19,7 +19,8 @@ class BuiltinCrm:
         self._uow = uow_factory
 
     def record_lead(self, uow, lead: Lead, now: datetime, actor: str) -> None:
-        contact = uow.contacts.by_phone(lead.phone)
+        contact = (uow.contacts.get(lead.contact_id) if lead.contact_id is not None
+                   else uow.contacts.by_phone(lead.phone))
         if contact is None:
             contact = Contact(name=lead.name, phone=lead.phone, email=lead.email,
                               address=lead.service_address, created_at=now, updated_at=now,

@@ -105,6 +105,7 @@ contacts = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_contacts_phone", "phone"),
     Index("ix_contacts_email", "email"),
+    Index("ix_contacts_updated_at", "updated_at"),
     UniqueConstraint("crm_provider", "crm_id", name="uq_contacts_crm"),
 )
 
@@ -114,6 +115,12 @@ leads = Table(
     Column("phone", String(32), nullable=False),
     Column("email", String(254)),
     Column("service_address", String(250), nullable=False),
+    # The address as parsed (usaddress): for duplicate checks, CRM fields and reports.
+    Column("service_street", String(200)),
+    Column("service_unit", String(40)),
+    Column("service_city", String(80)),
+    Column("service_state", String(2)),
+    Column("service_zip", String(10)),
     Column("service_type", String(80), nullable=False),
     Column("urgency", String(16), nullable=False),
     Column("source", String(80), nullable=False),
@@ -191,6 +198,17 @@ outbox = Table(
     Column("locked_until", UTCDateTime),
     UniqueConstraint("kind", "entity_id", name="uq_outbox_kind_entity"),
     Index("ix_outbox_state_next", "state", "next_attempt_at"),
+)
+
+# The lead form's autosave: what is typed, per desk user and queue item, until it is saved
+# or cancelled; a crash brings it back.
+lead_drafts = Table(
+    "lead_drafts", metadata, _id(),
+    Column("draft_key", String(140), nullable=False, unique=True),  # "<user>|<item or new>"
+    Column("owner", String(80), nullable=False),
+    Column("queue_item_id", Integer),
+    Column("fields", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
 )
 
 connector_state = Table(

@@ -36,6 +36,7 @@ class SqlUnitOfWork:
         self.connectors = repos.ConnectorRepository(session)
         self.outbox = repos.OutboxRepository(session)
         self.quarantine = repos.QuarantineRepository(session)
+        self.drafts = repos.DraftRepository(session)
         return self
 
     def __exit__(self, *exc) -> None:
