@@ -1,29 +1,48 @@
-"""The lead form: required fields validated live, messages beside each field, and nothing
-typed is lost when saving fails."""
+"""The lead form: required fields validated live, messages beside each field, duplicate
+warnings as the caller's details are typed, an autosaved draft, and nothing typed is lost
+when saving fails (or the desk crashes)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+import logging
+
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel,
                                QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget)
 
+from desktop.domain.address import check_address, parse_address
 from desktop.domain.leads import FIELD_LABELS, LEAD_URGENCIES, LeadDraft, LeadInvalid
 from desktop.domain.phone import display
+from desktop.ui.duplicate_panel import DuplicatePanel
+
+log = logging.getLogger(__name__)
+CHECK_AFTER_MS = 250   # a pause in typing before the duplicate check
+DRAFT_AFTER_MS = 800   # ... and before the draft is saved
+MATCHED_FIELDS = ("name", "phone", "email", "service_address")
 
 
 class LeadForm(QDialog):
     saved = Signal(object)  # the Lead
 
+    checked = Signal()  # a duplicate check landed (tests wait on it)
+
     def __init__(self, service, runner, who: str, *, service_types, sources, prefill=None,
-                 queue_item_id: int | None = None, parent=None):
+                 queue_item_id: int | None = None, duplicates=None, parent=None):
         super().__init__(parent)
         self.setObjectName("leadForm")
         self.setWindowTitle("New lead")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(560)
         self._service, self._runner, self._who = service, runner, who
+        self._duplicates = duplicates
         self.queue_item_id = queue_item_id
         self._touched: set[str] = set()
         self._show_all = False
+        self._filling = self._closed = False
+        self._checks_sent = self._checks_applied = 0
+        self.check_timer = QTimer(self, singleShot=True, interval=CHECK_AFTER_MS)
+        self.check_timer.timeout.connect(self.check_duplicates)
+        self.draft_timer = QTimer(self, singleShot=True, interval=DRAFT_AFTER_MS)
+        self.draft_timer.timeout.connect(self.save_draft)
 
         self.inputs: dict[str, QWidget] = {
             "name": QLineEdit(placeholderText="First and last name"),
@@ -38,6 +57,10 @@ class LeadForm(QDialog):
         }
         self.inputs["notes"].setMaximumHeight(90)
         self.errors = {key: QLabel(objectName="fieldError") for key in self.inputs}
+        self.address_parts = QLabel(objectName="addressParts")
+        self.duplicates = DuplicatePanel()
+        self.duplicates.link_requested.connect(self.link_to)
+        self.duplicates.decision_changed.connect(self._decision_changed)
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         for key, widget in self.inputs.items():
@@ -46,6 +69,8 @@ class LeadForm(QDialog):
             column = QVBoxLayout()
             column.setSpacing(2)
             column.addWidget(widget)
+            if key == "service_address":
+                column.addWidget(self.address_parts)
             column.addWidget(self.errors[key])
             self.errors[key].hide()
             form.addRow(label, column)
@@ -67,13 +92,26 @@ class LeadForm(QDialog):
         layout.addWidget(title)
         layout.addWidget(hint)
         layout.addWidget(self.banner)
+        layout.addWidget(self.duplicates)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
         self.fill(prefill or {})
+        self._show_address()
+        self.check_duplicates()
 
     # -- values --------------------------------------------------------------------------
-    def fill(self, values: dict) -> None:
+    def fill(self, values: dict, overwrite: bool = True) -> None:
+        self._filling = True
+        try:
+            self._fill(values, overwrite)
+        finally:
+            self._filling = False
+
+    def _fill(self, values: dict, overwrite: bool) -> None:
+        current = self.values()
         for key, value in values.items():
+            if not overwrite and current.get(key):
+                continue
             if value and key in self.inputs:
                 widget = self.inputs[key]
                 if key == "phone":
@@ -102,8 +140,14 @@ class LeadForm(QDialog):
 
     # -- validation ----------------------------------------------------------------------
     def _changed(self, key: str) -> None:
-        self._touched.add(key)
+        if not self._filling:
+            self._touched.add(key)
+            self.draft_timer.start()
         self.refresh_errors()
+        if key == "service_address":
+            self._show_address()
+        if key in MATCHED_FIELDS:
+            self.check_timer.start()  # debounced: typing never waits on a check
 
     def refresh_errors(self) -> dict[str, str]:
         problems = self._service.problems(self.values())
@@ -116,6 +160,82 @@ class LeadForm(QDialog):
             self.inputs[key].style().polish(self.inputs[key])
         return problems
 
+    def _show_address(self) -> None:
+        text = self.values()["service_address"].strip()
+        if not text:
+            self.address_parts.setText("")
+            return
+        parts = parse_address(text)
+        shown = [f"{label}: {value}" for label, value in (
+            ("Street", parts.street), ("Unit", parts.unit), ("City", parts.city),
+            ("State", parts.state), ("Zip", parts.zip)) if value]
+        problems = check_address(parts)
+        self.address_parts.setText(" · ".join(shown) + "".join(
+            f"  ⚠ {p}" for p in problems.values()))
+
+    # -- duplicates ----------------------------------------------------------------------
+    def check_duplicates(self) -> None:
+        if self._duplicates is None:
+            return
+        values = self.values()
+        if not any(values[k].strip() for k in MATCHED_FIELDS):
+            self.duplicates.set_matches([])
+            return
+        self._checks_sent += 1
+        number = self._checks_sent
+        self._runner.submit(self._duplicates.check, values,
+                            on_done=lambda matches: self._matches(matches, number),
+                            on_error=lambda exc: log.warning("duplicate check failed: %s", exc))
+
+    def _matches(self, matches, number: int) -> None:
+        if self._closed or number < self._checks_applied:
+            return  # an older check finished late: the newer one stands
+        self._checks_applied = number
+        self.duplicates.set_matches(matches)
+        self.checked.emit()
+
+    def link_to(self, match) -> None:
+        """Use the existing customer: fill the blanks from it; the lead goes onto it."""
+        self.duplicates.link(match)
+        self.fill({"name": match.name, "phone": match.phone or "", "email": match.email or "",
+                   "service_address": match.address or ""}, overwrite=False)
+        self._show_address()
+        self.draft_timer.start()
+
+    def _decision_changed(self) -> None:
+        if self.banner.isVisible() and not self.duplicates.needs_decision():
+            self.banner.hide()
+
+    # -- the draft -----------------------------------------------------------------------
+    def restore_draft(self, values: dict | None) -> None:
+        if self._closed or not values:
+            return
+        self.fill(values)
+        self._touched.update(k for k, v in values.items() if v)
+        self._show_address()
+        self.check_duplicates()
+        self._say("Your unsaved lead for this caller was restored.")
+
+    def save_draft(self) -> None:
+        self._runner.submit(self._service.save_draft, self._who, self.queue_item_id,
+                            self.values(),
+                            on_error=lambda exc: log.warning("draft not saved: %s", exc))
+
+    def done(self, result: int) -> None:
+        """Accepted or cancelled: late answers from the worker threads are ignored."""
+        self._closed = True
+        self.check_timer.stop()
+        self.draft_timer.stop()
+        super().done(result)
+
+    def reject(self) -> None:
+        """Cancel: the draft goes too (a crash keeps it; that is the point)."""
+        self.draft_timer.stop()
+        self._runner.submit(self._service.discard_draft, self._who, self.queue_item_id,
+                            on_error=lambda exc: log.warning("draft not discarded: %s", exc))
+        super().reject()
+
+    # -- saving --------------------------------------------------------------------------
     def save(self) -> None:
         self._show_all = True
         problems = self.refresh_errors()
@@ -124,8 +244,16 @@ class LeadForm(QDialog):
             self.inputs[first].setFocus()
             self._say(f"Please fix {len(problems)} field(s) before saving.")
             return
+        if self.duplicates.needs_decision():
+            self._say("This caller may already be a customer: link to the existing one, or "
+                      "tick \"Create new anyway\" and say why.")
+            return
         self.save_button.setEnabled(False)
-        draft = LeadDraft(values=self.values(), queue_item_id=self.queue_item_id)
+        self.draft_timer.stop()
+        linked = self.duplicates.linked
+        draft = LeadDraft(values=self.values(), queue_item_id=self.queue_item_id,
+                          link_contact_id=linked.id if linked else None,
+                          not_duplicate=self.duplicates.override_reason())
         self._runner.submit(self._service.create, draft, self._who,
                             on_done=self._done, on_error=self._failed)
 

@@ -350,13 +350,16 @@ class MainWindow(QMainWindow):
                         sources=self.app.settings["lead.sources"],
                         prefill={"name": row.display_name or "", "phone": row.phone,
                                  "source": row.source or "", "notes": row.transcript or ""},
-                        queue_item_id=item_id, parent=self)
+                        queue_item_id=item_id, duplicates=self.app.duplicates, parent=self)
         form.saved.connect(self._lead_saved)
+        self.runner.submit(self.app.leads.load_draft, self.who, item_id,
+                           on_done=form.restore_draft)  # after a crash, what was typed
         form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # one form per lead, not a pile
         form.open()
         return form
 
     def _lead_saved(self, _lead) -> None:
+        self.app.duplicates.invalidate()
         self.refresh_board()
         self.leads_tab.refresh()
         self.deliver()  # send it now, not at the next tick

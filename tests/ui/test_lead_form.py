@@ -83,3 +83,95 @@ def test_a_failed_save_keeps_the_form_open_with_the_reason(qtbot, window, desk_a
     assert "database is locked" in form.banner.text()
     assert form.values()["name"] == "Ann Lee"
     assert form.save_button.isEnabled()
+
+
+# -- duplicate warnings, linking, drafts ---------------------------------------------------
+MARIA = ("Maria Gonzalez", "+17735550142")
+
+
+def known_customer(desk_app, name=MARIA[0], phone=MARIA[1], **extra):
+    contact = desk_app.builtin.add_contact(name, phone, desk_app.clock(), "person:test",
+                                           **extra)
+    desk_app.duplicates.invalidate()
+    return contact
+
+
+def test_typing_a_known_customers_number_shows_the_warning(qtbot, window, desk_app):
+    known_customer(desk_app, email="maria@example.com", address="2214 W Belmont Ave, Chicago")
+    _row, form = open_form(qtbot, window)
+    fill(form, name="", phone="")
+    with qtbot.waitSignal(form.checked, timeout=3000):
+        fill(form, phone="(773) 555-0142", name="Maria Gonzales")  # a typo, another format
+    panel = form.duplicates
+    assert panel.isVisible()
+    assert "may already be a customer" in panel.title.text()
+    top = panel.matches[0]
+    assert top.kind == "contact" and top.same_person and top.name == "Maria Gonzalez"
+    assert any("phone" in reason for reason in top.reasons)
+
+
+def test_linking_prefills_and_the_lead_goes_onto_that_customer(qtbot, window, desk_app):
+    contact = known_customer(desk_app, email="maria@example.com",
+                             address="2214 W Belmont Ave, Chicago, IL 60618")
+    row, form = open_form(qtbot, window)
+    fill(form, name="", phone="", email="")
+    with qtbot.waitSignal(form.checked, timeout=3000):
+        fill(form, phone="773-555-0142")
+    qtbot.mouseClick(form.duplicates.buttons[("contact", contact.id)],
+                     Qt.MouseButton.LeftButton)
+    values = form.values()
+    assert values["name"] == "Maria Gonzalez" and values["email"] == "maria@example.com"
+    assert values["service_address"] == "2214 W Belmont Ave, Chicago, IL 60618"
+    assert "Linked to Maria Gonzalez" in form.duplicates.title.text()
+    fill(form, service_type="Water heater", urgency="urgent", source="Yelp")
+    with qtbot.waitSignal(form.saved, timeout=3000):
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    [lead] = desk_app.leads.all()
+    assert lead.contact_id == contact.id
+    assert desk_app.builtin.test_connection().message.startswith("Built-in CRM holds 1 ")
+
+
+def test_create_new_anyway_needs_a_reason_and_records_it(qtbot, window, desk_app):
+    known_customer(desk_app)
+    _row, form = open_form(qtbot, window)
+    fill(form, name="", phone="")
+    with qtbot.waitSignal(form.checked, timeout=3000):
+        fill(form, name="Maria Gonzalez", phone="(773) 555-0142")
+    fill(form, service_address="9 Pine St, Oak Park, IL 60302", service_type="Drain cleaning",
+         urgency="routine", source="Yelp")
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert form.isVisible() and "may already be a customer" in form.banner.text()
+    assert desk_app.leads.all() == []
+    form.duplicates.create_anyway.setChecked(True)
+    form.duplicates.reason.setText("Her daughter, same name, moved out")
+    with qtbot.waitSignal(form.saved, timeout=3000):
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    entries = [r for r in desk_app.changelog.rows() if r.action == "duplicate_overridden"]
+    assert entries and entries[0].reason.startswith("Her daughter, same name, moved out")
+
+
+def test_a_draft_comes_back_after_a_crash(qtbot, window, desk_app):
+    row = window.queue_tab.proxy.index(0, 0).data(ROW_ROLE)
+    form = window.open_lead_form(row.id)  # not handed to qtbot: it will not be closed
+    fill(form, name="Ann Lee", notes="gate code 4411", service_address="12 Oak St")
+    form.draft_timer.timeout.emit()  # the autosave (it runs after a pause in typing)
+    form.deleteLater()                # the desk "crashes": no Cancel, no Save
+    qtbot.wait(10)
+    again = window.open_lead_form(row.id)
+    qtbot.addWidget(again)
+    values = again.values()
+    assert (values["name"], values["notes"], values["service_address"]) == (
+        "Ann Lee", "gate code 4411", "12 Oak St")
+    assert "restored" in again.banner.text()
+    again.reject()                    # Cancel throws the draft away
+    third = window.open_lead_form(row.id)
+    qtbot.addWidget(third)
+    assert third.values()["notes"] == ""
+
+
+def test_the_address_is_split_as_it_is_typed(qtbot, window):
+    _row, form = open_form(qtbot, window)
+    fill(form, service_address="2214 W Belmont Ave Apt 3B, Chicago, Illinois 60618")
+    shown = form.address_parts.text()
+    assert "Street: 2214 W Belmont Ave" in shown and "Unit: Apt 3B" in shown
+    assert "City: Chicago" in shown and "Zip: 60618" in shown
