@@ -98,6 +98,20 @@ def main() -> int:
     def shoot_form(form):
         grab(form, args.out / "lead-form.png")
         form.reject()
+        from desktop.adapters.phone.simulator import REGULAR_CALLERS
+        known = {phone for _, phone in REGULAR_CALLERS[:25]}
+        repeat = next((r for r in rows() if r.phone in known), None)
+        if repeat is None:
+            return shoot_changelog()
+        form = window.open_lead_form(repeat.id)
+        QTimer.singleShot(1500, lambda: shoot_duplicate(form))
+
+    def shoot_duplicate(form):
+        grab(form, args.out / "lead-duplicate.png")
+        form.reject()
+        shoot_changelog()
+
+    def shoot_changelog():
         window.tabs.setCurrentWidget(window.changelog_tab)
         QTimer.singleShot(1200, shoot_log)
 

@@ -70,6 +70,12 @@ class DuplicateService:
         views = [MatchView.of(m) for m in matches]
         return _drop_leads_of_matched_contacts(views, self._lead_contacts(views))[:limit]
 
+    def warm(self) -> int:
+        """Load the index now (a worker thread at start-up; 100,000 customers take a few
+        seconds), so the first lead form's warnings come at once. Returns its size."""
+        with self._lock:
+            return len(self._fresh())
+
     def invalidate(self) -> None:
         """Something was just written (a lead saved, customers imported): look next time."""
         self._loaded_at = float("-inf")

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 
 from desktop.domain.address import check_address, parse_address
 from desktop.domain.leads import FIELD_LABELS, LEAD_URGENCIES, LeadDraft, LeadInvalid
-from desktop.domain.phone import display
+from desktop.domain.phone import display, to_e164
 from desktop.ui.duplicate_panel import DuplicatePanel
 
 log = logging.getLogger(__name__)
@@ -95,6 +95,7 @@ class LeadForm(QDialog):
         layout.addWidget(self.duplicates)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
+        self.inputs["phone"].editingFinished.connect(self._format_phone)
         self.fill(prefill or {})
         self._show_address()
         self.check_duplicates()
@@ -160,8 +161,17 @@ class LeadForm(QDialog):
             self.inputs[key].style().polish(self.inputs[key])
         return problems
 
+    def _format_phone(self) -> None:
+        """Leaving the phone field shows the number the way the shop writes it."""
+        text = self.inputs["phone"].text().strip()
+        if text and "phone" not in self._service.problems({**self.values(), "phone": text}):
+            shown = display(to_e164(text, self._service.region))
+            if shown and shown != text:
+                self.inputs["phone"].setText(shown)
+
     def _show_address(self) -> None:
         text = self.values()["service_address"].strip()
+        self.address_parts.setVisible(bool(text))
         if not text:
             self.address_parts.setText("")
             return

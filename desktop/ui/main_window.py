@@ -131,6 +131,7 @@ class MainWindow(QMainWindow):
         self.refresh_board()
         self.refresh_health()
         self.leads_tab.refresh()
+        self.runner.submit(self.app.duplicates.warm)  # the first lead form warns at once
         if self.app.sync is not None:
             self.poll()
             self.poll_timer.start()

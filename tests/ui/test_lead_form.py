@@ -175,3 +175,13 @@ def test_the_address_is_split_as_it_is_typed(qtbot, window):
     shown = form.address_parts.text()
     assert "Street: 2214 W Belmont Ave" in shown and "Unit: Apt 3B" in shown
     assert "City: Chicago" in shown and "Zip: 60618" in shown
+
+
+def test_the_phone_is_shown_formatted_when_the_field_is_left(qtbot, window):
+    _row, form = open_form(qtbot, window)
+    fill(form, phone="773.555.0142")
+    form.inputs["phone"].editingFinished.emit()
+    assert form.values()["phone"] == "(773) 555-0142"
+    fill(form, phone="555-12")
+    form.inputs["phone"].editingFinished.emit()
+    assert form.values()["phone"] == "555-12"  # not a number yet: left as typed
