@@ -466,3 +466,22 @@ def test_retry_clicked_after_a_lost_create_still_finds_the_lead_s_own_contact(
         lead = uow.leads.get(first)
         assert crm.contacts[lead.crm_id]["key"] == lead.idempotency_key
     assert desk.lead(second)[0] == "delivered"
+
+
+def test_a_lead_linked_to_an_existing_customer_is_delivered_onto_that_customer(desk):
+    """"Link to existing" on the form: the lead record goes onto the chosen CRM contact,
+    with no search and no new contact."""
+    from desktop.domain.contacts import Contact
+    crm_id = desk.crm.seed("Robert Smith", "+13125550199")
+    with desk.app.uow(write=True) as uow:
+        contact = Contact(name="Robert Smith", phone="+13125550199", crm_provider="memory",
+                          crm_id=crm_id, created_at=desk.clock(), updated_at=desk.clock())
+        uow.contacts.add(contact)
+        uow.commit()
+        contact_id = contact.id
+    lead_id = desk.leads.create(LeadDraft.from_mapping(
+        {**ANN, "name": "Bob Smith", "link_contact_id": contact_id}), "Dana").id
+    assert desk.delivery.run_due().delivered == [lead_id]
+    assert desk.lead(lead_id)[1] == crm_id and len(desk.crm.contacts) == 1
+    assert "find_contact" not in desk.crm.calls and "create_contact" not in desk.crm.calls
+    assert len(desk.crm.records_for(crm_id)) == 1
