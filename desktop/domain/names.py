@@ -27,10 +27,10 @@ _LEGAL = frozenset("llc inc incorporated corp corporation co company ltd lp llp 
 _BUSINESS_WORDS = _LEGAL | frozenset("""
 holdings enterprises associates partners partnership services service svc svcs solutions
 systems management mgmt properties property realty rentals apartments apartment apts condo
-condos condominium condominiums association assn assoc hoa church ministries ministry temple
+condos condominium condominiums association assn assoc hoa ministries ministry
 synagogue mosque school academy university college hospital clinic dental dentistry
 medical health centre pharmacy credit foundation restaurant pizza baptist lutheran
-methodist catholic presbyterian episcopal pizzeria cafe grill diner bakery deli salon motel
+methodist catholic presbyterian episcopal pizzeria cafe diner bakery deli salon motel
 plumbing heating cooling hvac electric electrical roofing construction contractors
 contracting builders remodeling landscaping lawn auto automotive motors garage cleaners
 cleaning laundry daycare fitness insurance investments sons bros supply drain sewer
@@ -39,7 +39,7 @@ township district department dept offices storage logistics
 # Words that are also surnames (Gary Church, Amy Law): a business only in a longer name
 # that does not start with a given name ("St. Mark's Church", "Lakeview Bank & Trust").
 _WEAK_BUSINESS_WORDS = frozenset("""
-church temple parish bank trust union market shop store center law office farm farms club
+church temple grill parish bank trust union market shop store center law office farm farms club
 gym hotel spa studio city county village capital brothers
 """.split())
 _BUSINESS_ABBREVIATIONS = {"mgmt": "management", "svc": "service", "svcs": "services",

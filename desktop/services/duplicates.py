@@ -55,6 +55,7 @@ class DuplicateService:
         self._index: DuplicateIndex | None = None
         self._lock = threading.Lock()
         self._loaded_at = float("-inf")
+        self._stale = True
         self._contact_mark: tuple[int, datetime | None] = (0, None)
         self._lead_mark = 0
 
@@ -78,7 +79,7 @@ class DuplicateService:
 
     def invalidate(self) -> None:
         """Something was just written (a lead saved, customers imported): look next time."""
-        self._loaded_at = float("-inf")
+        self._stale = True
 
     # -- keeping the index fresh ----------------------------------------------------------
     def _fresh(self) -> DuplicateIndex:
@@ -86,9 +87,10 @@ class DuplicateService:
         the lock held)."""
         if self._index is None:
             self._index = DuplicateIndex()
-        if self._monotonic() - self._loaded_at >= self._refresh_s:
-            self._load_changes(self._index)
+        if self._stale or self._monotonic() - self._loaded_at >= self._refresh_s:
+            self._stale = False  # an invalidate() arriving during the load sets it again
             self._loaded_at = self._monotonic()
+            self._load_changes(self._index)
         return self._index
 
     def _load_changes(self, index: DuplicateIndex) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from desktop.domain.address import parse_address
+from desktop.domain.address import check_address, parse_address
 from desktop.domain.changelog import person
 from desktop.domain.clock import Clock, utcnow
 from desktop.domain.leads import DEFAULT_REQUIRED, Lead, LeadDraft, LeadInvalid, validate
@@ -43,8 +43,11 @@ class LeadService:
             name=clean["name"], phone=to_e164(clean["phone"], self.region),
             email=clean["email"].lower() or None, service_address=clean["service_address"],
             service_street=where.street or None, service_unit=where.unit or None,
-            service_city=where.city or None, service_state=where.state or None,
-            service_zip=where.zip or None,
+            service_city=where.city or None,
+            # A part the parser could not make sense of stays in service_address only.
+            service_state=where.state if len(where.state) == 2 else None,
+            service_zip=where.zip if check_address(where).get("zip") is None and where.zip
+            else None,
             service_type=clean["service_type"], urgency=clean["urgency"] or "routine",
             source=clean["source"], notes=clean["notes"] or None, created_by=who,
             created_at=now, idempotency_key=uuid.uuid4().hex,

@@ -70,7 +70,17 @@ class DuplicatePanel(QFrame):
 
     # -- showing matches -----------------------------------------------------------------
     def set_matches(self, matches: list[MatchView]) -> None:
+        """New matches for what is typed now. A link to someone no longer among them is
+        dropped (the caller's details changed), and a "create new anyway" reason given for
+        other warnings no longer counts."""
+        same_before = {(m.kind, m.id) for m in self.matches if m.same_person}
         self.matches = list(matches)
+        ids = {(m.kind, m.id) for m in self.matches}
+        if self.linked is not None and (self.linked.kind, self.linked.id) not in ids:
+            self.linked = None
+            self.unlinked.emit()
+        if {(m.kind, m.id) for m in self.matches if m.same_person} != same_before:
+            self.create_anyway.setChecked(False)
         while self.rows.count():
             item = self.rows.takeAt(0)
             if item.widget():

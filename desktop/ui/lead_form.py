@@ -27,13 +27,17 @@ class LeadForm(QDialog):
     checked = Signal()  # a duplicate check landed (tests wait on it)
 
     def __init__(self, service, runner, who: str, *, service_types, sources, prefill=None,
-                 queue_item_id: int | None = None, duplicates=None, parent=None):
+                 queue_item_id: int | None = None, duplicates=None, writer=None, parent=None):
         super().__init__(parent)
         self.setObjectName("leadForm")
         self.setWindowTitle("New lead")
         self.setMinimumWidth(560)
         self._service, self._runner, self._who = service, runner, who
         self._duplicates = duplicates
+        # Draft saves, the discard and the save itself go through one serial worker, in
+        # the order they were asked for: a late draft save can never undo a saved lead.
+        self._writer = writer or runner
+        self._saving = self._save_pending = False
         self.queue_item_id = queue_item_id
         self._touched: set[str] = set()
         self._show_all = False
@@ -188,14 +192,14 @@ class LeadForm(QDialog):
         if self._duplicates is None:
             return
         values = self.values()
-        if not any(values[k].strip() for k in MATCHED_FIELDS):
-            self.duplicates.set_matches([])
-            return
         self._checks_sent += 1
         number = self._checks_sent
+        if not any(values[k].strip() for k in MATCHED_FIELDS):
+            self._matches([], number)  # nothing to match: and older answers are void
+            return
         self._runner.submit(self._duplicates.check, values,
                             on_done=lambda matches: self._matches(matches, number),
-                            on_error=lambda exc: log.warning("duplicate check failed: %s", exc))
+                            on_error=lambda exc: self._check_failed(exc, number))
 
     def _matches(self, matches, number: int) -> None:
         if self._closed or number < self._checks_applied:
@@ -203,6 +207,18 @@ class LeadForm(QDialog):
         self._checks_applied = number
         self.duplicates.set_matches(matches)
         self.checked.emit()
+        if self._save_pending and not self._check_outstanding():
+            self._save_pending = False
+            self.save()
+
+    def _check_failed(self, exc: Exception, number: int) -> None:
+        log.warning("duplicate check failed: %s", exc)
+        if not self._closed:
+            self._matches(self.duplicates.matches, number)  # keep what was shown
+
+    def _check_outstanding(self) -> bool:
+        return self._duplicates is not None and (
+            self.check_timer.isActive() or self._checks_applied < self._checks_sent)
 
     def link_to(self, match) -> None:
         """Use the existing customer: fill the blanks from it; the lead goes onto it."""
@@ -220,14 +236,16 @@ class LeadForm(QDialog):
     def restore_draft(self, values: dict | None) -> None:
         if self._closed or not values:
             return
-        self.fill(values)
+        self.fill(values, overwrite=False)  # what was typed meanwhile stays
         self._touched.update(k for k, v in values.items() if v)
         self._show_address()
         self.check_duplicates()
         self._say("Your unsaved lead for this caller was restored.")
 
     def save_draft(self) -> None:
-        self._runner.submit(self._service.save_draft, self._who, self.queue_item_id,
+        if self._closed or self._saving:
+            return
+        self._writer.submit(self._service.save_draft, self._who, self.queue_item_id,
                             self.values(),
                             on_error=lambda exc: log.warning("draft not saved: %s", exc))
 
@@ -239,14 +257,25 @@ class LeadForm(QDialog):
         super().done(result)
 
     def reject(self) -> None:
-        """Cancel: the draft goes too (a crash keeps it; that is the point)."""
+        """Cancel: the draft goes too (a crash keeps it; that is the point). Not while the
+        lead is being saved: it is saved either way, and the window must hear of it."""
+        if self._saving:
+            return
         self.draft_timer.stop()
-        self._runner.submit(self._service.discard_draft, self._who, self.queue_item_id,
+        self._writer.submit(self._service.discard_draft, self._who, self.queue_item_id,
                             on_error=lambda exc: log.warning("draft not discarded: %s", exc))
         super().reject()
 
     # -- saving --------------------------------------------------------------------------
     def save(self) -> None:
+        if self._saving:
+            return
+        if self._check_outstanding():  # decide on the matches for what is typed now
+            self._save_pending = True
+            if self.check_timer.isActive():
+                self.check_timer.stop()
+                self.check_duplicates()
+            return
         self._show_all = True
         problems = self.refresh_errors()
         if problems:
@@ -259,20 +288,23 @@ class LeadForm(QDialog):
                       "tick \"Create new anyway\" and say why.")
             return
         self.save_button.setEnabled(False)
+        self._saving = True
         self.draft_timer.stop()
         linked = self.duplicates.linked
         draft = LeadDraft(values=self.values(), queue_item_id=self.queue_item_id,
                           link_contact_id=linked.id if linked else None,
                           not_duplicate=self.duplicates.override_reason())
-        self._runner.submit(self._service.create, draft, self._who,
+        self._writer.submit(self._service.create, draft, self._who,
                             on_done=self._done, on_error=self._failed)
 
     def _done(self, lead) -> None:
+        self._saving = False
         self.saved.emit(lead)
         self.accept()
 
     def _failed(self, exc: Exception) -> None:
         # Keep everything typed; say what went wrong.
+        self._saving = False
         self.save_button.setEnabled(True)
         if isinstance(exc, LeadInvalid):
             self._show_all = True

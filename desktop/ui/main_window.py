@@ -39,6 +39,9 @@ class MainWindow(QMainWindow):
     def __init__(self, app, runner, demo: bool = False, clock=None):
         super().__init__()
         self.app, self.runner = app, runner
+        # Writes that must land in the order they were asked for (a lead form's draft
+        # saves, its discard and its save) go through one worker of their own.
+        self.serial = runner.serial() if hasattr(runner, "serial") else runner
         self.zone = ZoneInfo(app.settings["business.timezone"])
         self.who = app.desk_user
         self._polling = self._delivering = self._crm_polling = self._closing = False
@@ -155,6 +158,8 @@ class MainWindow(QMainWindow):
             timer.stop()
         if self.app.sync is not None:
             self.app.sync.stop()  # a long import ends after its current page
+        if self.serial is not self.runner:
+            self.serial.shutdown(5000)
         self.runner.shutdown(5000)
         super().closeEvent(event)
 
@@ -351,7 +356,8 @@ class MainWindow(QMainWindow):
                         sources=self.app.settings["lead.sources"],
                         prefill={"name": row.display_name or "", "phone": row.phone,
                                  "source": row.source or "", "notes": row.transcript or ""},
-                        queue_item_id=item_id, duplicates=self.app.duplicates, parent=self)
+                        queue_item_id=item_id, duplicates=self.app.duplicates,
+                        writer=self.serial, parent=self)
         form.saved.connect(self._lead_saved)
         self.runner.submit(self.app.leads.load_draft, self.who, item_id,
                            on_done=form.restore_draft)  # after a crash, what was typed

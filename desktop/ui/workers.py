@@ -72,6 +72,13 @@ class TaskRunner(QObject):
         if callbacks and callbacks[2] is not None:
             callbacks[2](payload)
 
+    def serial(self) -> TaskRunner:
+        """A runner of its own with one thread: its tasks run one at a time, in the order
+        they were submitted (a form's draft saves, then its save)."""
+        pool = QThreadPool(self)
+        pool.setMaxThreadCount(1)
+        return TaskRunner(pool, self)
+
     def busy(self) -> bool:
         return bool(self._callbacks)
 

@@ -185,3 +185,46 @@ def test_the_phone_is_shown_formatted_when_the_field_is_left(qtbot, window):
     fill(form, phone="555-12")
     form.inputs["phone"].editingFinished.emit()
     assert form.values()["phone"] == "555-12"  # not a number yet: left as typed
+
+
+def test_saving_right_after_typing_waits_for_the_duplicate_check(qtbot, window, desk_app):
+    """Save pressed before the debounced check ran: the check runs first, and a likely
+    duplicate still stops the save."""
+    known_customer(desk_app)
+    _row, form = open_form(qtbot, window)
+    fill(form, name="Maria Gonzalez", phone="(773) 555-0142",
+         service_address="9 Pine St, Oak Park, IL 60302", service_type="Drain cleaning",
+         urgency="routine", source="Yelp")
+    assert form.check_timer.isActive()  # the check has not run yet
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    assert "may already be a customer" in form.banner.text()
+    assert desk_app.leads.all() == []
+
+
+def test_a_link_is_dropped_when_the_caller_details_change(qtbot, window, desk_app):
+    contact = known_customer(desk_app)
+    _row, form = open_form(qtbot, window)
+    fill(form, name="", phone="")
+    with qtbot.waitSignal(form.checked, timeout=3000):
+        fill(form, phone="(773) 555-0142")
+    form.link_to(next(m for m in form.duplicates.matches if m.id == contact.id))
+    assert form.duplicates.linked is not None
+    with qtbot.waitSignal(form.checked, timeout=3000):
+        fill(form, name="Dev Patel", phone="(847) 555-0999", service_address="")
+        form.check_timer.timeout.emit()
+    assert form.duplicates.linked is None
+
+
+def test_a_late_draft_does_not_overwrite_what_was_typed(qtbot, window):
+    _row, form = open_form(qtbot, window)
+    fill(form, name="Typed Now")
+    form.restore_draft({"name": "From Draft", "notes": "gate 4411"})
+    assert form.values()["name"] == "Typed Now" and form.values()["notes"] == "gate 4411"
+
+
+def test_cancel_is_ignored_while_the_lead_is_being_saved(qtbot, window):
+    _row, form = open_form(qtbot, window)
+    form.show()
+    form._saving = True
+    form.reject()
+    assert form.isVisible()

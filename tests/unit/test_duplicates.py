@@ -267,3 +267,13 @@ def test_labelled_pairs_precision_and_recall(capsys):
               f"({sum(p['same_person'] for p in pairs)} same person): precision "
               f"{precision:.3f}, recall {recall:.3f}", *wrong, sep="\n")
     assert precision >= 0.95 and recall >= 0.95
+
+
+def test_a_surname_that_is_also_a_business_word_is_still_a_person():
+    """Gary Church is a man, not a church: his wife on the same line is a household
+    member, and his initials or a typo still find him."""
+    index = DuplicateIndex([Candidate("contact", 1, "Gary Church", ("+13125550142",))])
+    [mary] = index.check(name="Mary Church", phone="+13125550142")
+    assert not mary.same_person and any("household" in r for r in mary.reasons)
+    for written in ("G Church", "Garry Church"):
+        assert index.check(name=written, phone="+13125550142")[0].same_person
