@@ -322,12 +322,14 @@ class DeliveryService:
                                  reason=f"delivered to {self.crm.label}")
             uow.commit()
 
-    def _record_write(self, uow, write: CrmWrite, lead_id: int, now) -> None:
+    def _record_write(self, uow, write: CrmWrite, lead_id: int | None, now) -> None:
+        """A CRM write in the change log: what, before and after, and how to undo it."""
         uow.changelog.append(
             at=now, actor=ACTOR, entity=f"crm_{write.kind}", entity_id=write.crm_id,
             action=write.action, before=write.before,
             after={**write.after, "crm": self.crm.name, "crm_id": write.crm_id,
-                   "lead_id": lead_id, **({"url": write.url} if write.url else {})},
+                   **({"lead_id": lead_id} if lead_id is not None else {}),
+                   **({"url": write.url} if write.url else {})},
             reason=write.undo)
 
     def _contact_gone(self, claim: _Claim, contact_id: str) -> bool:
@@ -361,10 +363,7 @@ class DeliveryService:
             now = self._clock()
             with self._uow(write=True) as uow:
                 for write in writes:
-                    uow.changelog.append(at=now, actor=ACTOR, entity=f"crm_{write.kind}",
-                                         entity_id=write.crm_id, action=write.action,
-                                         after={**write.after, "crm": self.crm.name},
-                                         reason=write.undo)
+                    self._record_write(uow, write, None, now)
                 uow.commit()
         self._prepared = True
 
@@ -459,8 +458,8 @@ class DeliveryService:
             return [(e.seq, e.reason) for e in uow.changelog.after_seq(seq, entity="alert")]
 
     def last_alert_seq(self) -> int:
-        alerts = self.alerts_after(0)
-        return alerts[-1][0] if alerts else 0
+        with self._uow() as uow:
+            return uow.changelog.last_seq(entity="alert")
 
     # -- what the desk shows -----------------------------------------------------------
     def backlog(self) -> dict[str, int]:

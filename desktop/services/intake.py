@@ -39,15 +39,15 @@ class LeadService:
         clean = {k: v.strip() for k, v in draft.values.items()}
         now = self._clock()
         where = parse_address(clean["service_address"])
+        # A part the parser could not make sense of stays in service_address only.
+        odd = check_address(where)
         lead = Lead(
             name=clean["name"], phone=to_e164(clean["phone"], self.region),
             email=clean["email"].lower() or None, service_address=clean["service_address"],
             service_street=where.street or None, service_unit=where.unit or None,
             service_city=where.city or None,
-            # A part the parser could not make sense of stays in service_address only.
             service_state=where.state if len(where.state) == 2 else None,
-            service_zip=where.zip if check_address(where).get("zip") is None and where.zip
-            else None,
+            service_zip=where.zip if where.zip and "zip" not in odd else None,
             service_type=clean["service_type"], urgency=clean["urgency"] or "routine",
             source=clean["source"], notes=clean["notes"] or None, created_by=who,
             created_at=now, idempotency_key=uuid.uuid4().hex,

@@ -244,12 +244,12 @@ class MainWindow(QMainWindow):
         """Worker thread: read the new alerts, notify (plyer, else the queued signal) and
         remember how far this desk got."""
         memory = self.app.desk_file
-        if seq is None:
-            seen = memory.read().get("last_alert_seq")
-            seq = seen if isinstance(seen, int) else self.app.delivery.last_alert_seq()
+        remembered = memory.read().get("last_alert_seq") if seq is None else seq
+        seq = remembered if isinstance(remembered, int) else self.app.delivery.last_alert_seq()
         for seq, words in self.app.delivery.alerts_after(seq):
             self.app.notifier.notify("Lead not delivered", words)
-        memory.write({**memory.read(), "last_alert_seq": seq})
+        if seq != remembered:  # the file changes only when there is something new to keep
+            memory.write({**memory.read(), "last_alert_seq": seq})
         return seq
 
     def _alerts_checked(self, seq) -> None:

@@ -296,6 +296,10 @@ class ChangeLogRepository:
         return list(self.session.scalars(select(ChangeEntry).where(
             ChangeEntry.seq > seq, ChangeEntry.entity == entity).order_by(ChangeEntry.seq)))
 
+    def last_seq(self, entity: str) -> int:
+        c = tables.change_log.c
+        return self.session.scalar(select(func.max(c.seq)).where(c.entity == entity)) or 0
+
     def by_seq(self, seq: int) -> ChangeEntry | None:
         return self.session.scalars(select(ChangeEntry).filter_by(seq=seq)).one_or_none()
 
