@@ -13,8 +13,10 @@ The model, so the demo and the tests can rely on it:
   All numbers are in the 555-01xx fiction range, which still validates as a real number.
 * Some unanswered callers ring again 5-40 minutes later; about half of the unanswered
   callers get an outbound callback from the shop (the next open morning if it is closed).
-* From `live_from` on, "demo pace" calls arrive on top, with exponential gaps of mean
-  `live_gap_seconds`, skewed towards unanswered so a demo shows a lively queue.
+* From `live_from` on, "demo pace" calls arrive on top, with gaps of mean
+  `live_gap_seconds` (evenly spread between 0.4x and 1.6x, so a demo never goes quiet for
+  long), skewed towards unanswered and from numbers that have not called that day, so a
+  demo shows a lively queue of new callers.
 
 A call is reported by `list_calls` only once it has ended by `clock()`.
 """
@@ -472,13 +474,22 @@ class _LiveStream:
         self._gap = gap_seconds
         self._counter = itertools.count()
         self._recent: deque[str] = deque(maxlen=40)  # don't let strangers collide by chance
+        self._live_from = live_from
+        self._called_today: set[str] | None = None  # numbers in the day's own traffic
         self._next_arrival = live_from + self._next_gap()
         self._generated_to = live_from
         self._calls: list[ProviderCall] = []  # sorted by ended_at
         self._ends: list[datetime] = []
 
     def _next_gap(self) -> timedelta:
-        return timedelta(seconds=self._rng.expovariate(1.0 / self._gap))
+        return timedelta(seconds=self._rng.uniform(0.4, 1.6) * self._gap)
+
+    def _avoid(self) -> set[str]:
+        if self._called_today is None:
+            day = self._live_from.astimezone(self._line._tz).date()
+            self._called_today = {c.from_number for c in self._line._day(day)
+                                  if c.direction == Direction.INBOUND}
+        return self._called_today | set(self._recent)
 
     def ending_between(self, since: datetime, until: datetime) -> list[ProviderCall]:
         self._extend_to(until)
@@ -500,7 +511,7 @@ class _LiveStream:
         # Retries only start after their first call, so once arrivals pass `target` every
         # call starting (and so every call ending) by `target` exists.
         while self._next_arrival <= target:
-            caller = line._pick_caller(self._rng, self._recent)
+            caller = line._pick_caller(self._rng, self._avoid())
             self._recent.append(caller.number)
             fresh += line._inbound_chain(self._rng, caller, self._next_arrival, new_id, demo=True)
             self._next_arrival += self._next_gap()
