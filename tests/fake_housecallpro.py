@@ -106,7 +106,8 @@ class FakeHousecallPro:
             self._lost_creates += count
 
     def seed_contact(self, name: str, phone: str | None, email: str | None = None,
-                     address: str | None = None, updated_at: datetime | None = None) -> str:
+                     address: str | None = None, updated_at: datetime | None = None,
+                     other_phones: tuple[str, ...] = ()) -> str:
         first, _, last = name.strip().rpartition(" ") if " " in name.strip() else (name, "", "")
         typed = phone
         if phone:
@@ -115,7 +116,9 @@ class FakeHousecallPro:
             except InvalidPhone:
                 pass
         body = {"first_name": first or name, "last_name": last or None, "email": email,
-                "mobile_number": typed}
+                "mobile_number": typed,
+                **dict(zip(("home_number", "work_number"),
+                           (p.removeprefix("+1") for p in other_phones)))}
         if address:
             body["addresses"] = [{"street": address}]
         with self._lock:

@@ -135,10 +135,13 @@ class FakeHubSpot:
             self._lost += count
 
     def seed_contact(self, name: str, phone: str | None, email: str | None = None,
-                     address: str | None = None, updated_at: datetime | None = None) -> str:
+                     address: str | None = None, updated_at: datetime | None = None,
+                     other_phones: tuple[str, ...] = ()) -> str:
+        """A contact made in HubSpot itself; HubSpot has one more number, `mobilephone`."""
         first, _, last = name.rpartition(" ") if " " in name else (name, "", "")
         props = {"firstname": first, "lastname": last or None, "email": email,
-                 "phone": human(phone) if phone else None, "address": address}
+                 "phone": human(phone) if phone else None, "address": address,
+                 "mobilephone": human(other_phones[0]) if other_phones else None}
         with self._lock:
             return self._create("contacts", props, updated_at, lag=False)["id"]
 

@@ -146,11 +146,14 @@ class FakeJobber:
             self.access_tokens.clear()
 
     def seed_contact(self, name: str, phone: str, email: str | None = None,
-                     address: str | None = None, updated_at: datetime | None = None) -> str:
+                     address: str | None = None, updated_at: datetime | None = None,
+                     other_phones: tuple[str, ...] = ()) -> str:
         first, _, last = name.rpartition(" ") if " " in name else (name, "", "")
+        phones = [{"number": typed(p), "primary": False, "description": "MOBILE"}
+                  for p in other_phones] + [{"number": typed(phone), "primary": True}]
         with self._lock:
             client = self._new_client({"firstName": first, "lastName": last,
-                                       "phones": [{"number": typed(phone), "primary": True}],
+                                       "phones": phones,
                                        "emails": [{"address": email, "primary": True}]
                                        if email else [],
                                        "billingAddress": {"street1": address} if address

@@ -21,6 +21,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 _EXCEL_SHORTENED = re.compile(r"^\d(\.\d+)?E\+?\d+$", re.IGNORECASE)  # 1.77355E+10
 _FLOAT_INT = re.compile(r"^\d+\.0+$")                                 # 7735550142.0
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PHONE_SEPARATOR = re.compile(r"\s*(?:[;,/|\n]|\bor\b)\s*", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # Normalised header (lower case, letters and digits only) -> contact field.
@@ -31,7 +32,9 @@ _SYNONYMS = {
     "last_name": ("lastname", "last", "surname", "familyname", "lname"),
     "phone": ("phone", "phonenumber", "phoneno", "phone1", "mobile", "mobilephone",
               "mobilenumber", "cell", "cellphone", "cellnumber", "homephone", "workphone",
-              "businessphone", "mainphone", "primaryphone", "telephone", "tel"),
+              "businessphone", "mainphone", "primaryphone", "telephone", "tel", "phone2",
+              "otherphone", "otherphones", "alternatephone", "altphone", "secondaryphone",
+              "phonenumbers", "phones"),
     "email": ("email", "emailaddress", "email1", "primaryemail", "mail"),
     "address": ("address", "address1", "addressline1", "street", "streetaddress",
                 "serviceaddress", "jobaddress", "propertyaddress", "mailingaddress",
@@ -68,6 +71,7 @@ class ContactRow:
     phone: str | None
     email: str | None
     address: str | None
+    other_phones: tuple[str, ...] = ()  # the customer's further numbers, main one excluded
 
 
 # -- column mapping ----------------------------------------------------------------------
@@ -144,22 +148,31 @@ def check_cells(cells: Sequence[str], layout: Sequence[tuple[int, str]], width: 
     """One record's cells to a contact row, or RowRejected(reason). `layout` is (column
     index, contact field) for the mapped columns; `width` the header's column count. Short
     rows count as padded; extra cells are allowed only when they are empty. A field mapped
-    from several columns takes the first non-empty one."""
+    from several columns takes the first non-empty one, except the phone: every phone
+    column counts (Mobile, Home phone, Work phone...), the first number being the main one."""
     if len(cells) > width and any(c.strip() for c in cells[width:]):
         raise RowRejected(f"has {len(cells)} values but the header has {width} columns")
     values: dict[str, str] = {}
     for index, name in layout:
-        if index < len(cells) and name not in values and cells[index].strip():
-            values[name] = cells[index]
+        if index < len(cells) and cells[index].strip():
+            if name == "phone" and name in values:
+                values[name] += "; " + cells[index]
+            elif name not in values:
+                values[name] = cells[index]
     return check_row(values, region)
 
 
 def check_row(values: Mapping[str, str], region: str = "US") -> ContactRow:
-    """Contact field -> text (as read) to a clean contact row, or RowRejected(reason)."""
+    """Contact field -> text (as read) to a clean contact row, or RowRejected(reason). The
+    phone may hold several numbers ("773-555-0142 / 312-555-0100"): the first is the main
+    one."""
     name = clean_text(values.get("name")) or " ".join(
         filter(None, (clean_text(values.get("first_name")),
                       clean_text(values.get("last_name")))))
-    phone = _phone(values.get("phone"), region)
+    phones = list(dict.fromkeys(
+        number for part in _PHONE_SEPARATOR.split(values.get("phone") or "")
+        if (number := _phone(part, region))))
+    phone, other_phones = (phones[0], tuple(phones[1:])) if phones else (None, ())
     if not name and not phone:
         raise RowRejected("no name and no phone number")
     email = clean_text(values.get("email")).lower() or None
@@ -169,7 +182,8 @@ def check_row(values: Mapping[str, str], region: str = "US") -> ContactRow:
                                         clean_text(values.get("zip")))))
     address = ", ".join(filter(None, (clean_text(values.get("address")),
                                       clean_text(values.get("city")), region_zip))) or None
-    row = ContactRow(name=name or UNKNOWN_NAME, phone=phone, email=email, address=address)
+    row = ContactRow(name=name or UNKNOWN_NAME, phone=phone, email=email, address=address,
+                     other_phones=other_phones)
     for key, limit in LIMITS.items():
         value = getattr(row, key)
         if value and len(value) > limit:

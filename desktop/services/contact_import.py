@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 PROVIDER = "builtin"
-EXPORT_HEADERS = ("name", "phone", "email", "address", "created_at")
+EXPORT_HEADERS = ("name", "phone", "email", "address", "created_at", "other_phones")
 CHUNK = 2000            # rows per INSERT batch
 PREVIEW_REJECTS = 20    # rejected rows an ImportPlan shows
 
@@ -243,7 +243,8 @@ def _insert(uow, rows: list[ContactRow], now) -> list[int]:
     """One batch, in bulk; crm_id = str(id) as the built-in CRM does."""
     return uow.contacts.insert_many([
         {"name": r.name, "phone": r.phone, "email": r.email, "address": r.address,
-         "crm_provider": PROVIDER, "created_at": now, "updated_at": now} for r in rows])
+         "other_phones": r.other_phones, "crm_provider": PROVIDER, "created_at": now,
+         "updated_at": now} for r in rows])
 
 
 def _write_rejects(path: Path, reading: _Reading) -> Path:
@@ -261,7 +262,7 @@ def _write_rejects(path: Path, reading: _Reading) -> Path:
 # -- export ------------------------------------------------------------------------------
 def export_contacts(uow_factory: UnitOfWorkFactory, path) -> int:
     """Every contact, oldest first, to `path` as CSV (name, phone, email, address,
-    created_at): UTF-8 with a BOM so Excel reads it right, rows streamed from the database
+    created_at, other_phones as "a; b"): UTF-8 with a BOM so Excel reads it right, rows streamed from the database
     in batches. Phones are E.164, times ISO 8601 with an offset. Text starting with = + - @
     gets a leading ' so Excel shows it instead of running it (the import takes it off).
     Returns the number of contacts written; raises ImportProblem if `path` cannot be
@@ -272,9 +273,10 @@ def export_contacts(uow_factory: UnitOfWorkFactory, path) -> int:
         nonlocal count
         writer.writerow(EXPORT_HEADERS)
         with uow_factory() as uow:
-            for name, phone, email, address, created_at in uow.contacts.stream_for_export():
+            for name, phone, email, address, created_at, others in \
+                    uow.contacts.stream_for_export():
                 writer.writerow((guard_formula(name), phone or "", guard_formula(email),
-                                 guard_formula(address), iso(created_at) or ""))
+                                 guard_formula(address), iso(created_at) or "", others or ""))
                 count += 1
 
     with _plainly():

@@ -64,7 +64,7 @@ class CrmSync:
         try:
             for page in pages(cursor - OVERLAP if cursor else None):
                 with self._uow(write=True) as uow:
-                    store(uow, page, started)
+                    store(uow, page, self._clock())
                     uow.commit()
                 count += len(page)
                 stamps = [r.updated_at for r in page if r.updated_at is not None]
@@ -99,15 +99,19 @@ class CrmSync:
             if contact is None:
                 contact = Contact(name=record.name or "(no name)", phone=record.phone,
                                   created_at=record.created_at or now,
-                                  updated_at=record.updated_at or now,
-                                  crm_provider=self.crm.name, crm_id=record.crm_id)
+                                  updated_at=now, crm_provider=self.crm.name,
+                                  crm_id=record.crm_id)
                 uow.contacts.add(contact)
                 known[record.crm_id] = contact
             contact.name = (record.name or contact.name)[:120]
             contact.phone, contact.email = record.phone, record.email
             contact.address = record.address[:250] if record.address else None
-            contact.updated_at = record.updated_at or now
+            # Our clock, not the CRM's: `updated_at` says when this cache row last changed,
+            # so the duplicate index's "changed since" never misses an edit the CRM dated
+            # earlier than one it sent before.
+            contact.updated_at = now
             contact.external_id = record.key
+            uow.contacts.set_other_phones(contact, record.other_phones)
 
     def _store_jobs(self, uow, page: list[CrmJob], now: datetime) -> None:
         known = uow.jobs.by_crm_ids(self.crm.name, [j.crm_id for j in page])

@@ -197,12 +197,13 @@ def test_export_writes_what_excel_opens(app, importer, tmp_path):
     importer.run(DATA / "customers_basic.csv", "ann")
     out = tmp_path / "export.csv"
     assert export_contacts(app.uow, out) == 4
-    assert out.read_bytes().startswith(b"\xef\xbb\xbfname,phone,email,address,created_at\r\n")
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfname,phone,email,address,created_at,other_phones\r\n")
     rows = read_csv(out)
     assert rows[0] == list(EXPORT_HEADERS)
     assert rows[1] == ["Maria Gonzalez", "+17735550142", "maria@example.com",
-                       "2214 W Belmont Ave, Chicago, IL 60618", "2025-02-12T21:00:00+00:00"]
-    assert rows[4] == ["Nobody Atall", "", "", "", "2025-02-12T21:00:00+00:00"]
+                       "2214 W Belmont Ave, Chicago, IL 60618", "2025-02-12T21:00:00+00:00",
+                       ""]
+    assert rows[4] == ["Nobody Atall", "", "", "", "2025-02-12T21:00:00+00:00", ""]
 
 
 def test_export_then_import_gives_back_the_same_customers(app, app_factory, importer,
@@ -221,7 +222,7 @@ def test_export_then_import_gives_back_the_same_customers(app, app_factory, impo
     report = ContactImport(other.uow, clock).run(out, "bob")
     assert report.imported == count and not report.rejected
     assert report.mapping == {"name": "name", "phone": "phone", "email": "email",
-                              "address": "address"}
+                              "address": "address", "other_phones": "phone"}
 
     def people(a):
         return [(r["name"], r["phone"], r["email"], r["address"]) for r in contacts(a)]
@@ -240,3 +241,37 @@ def test_export_of_an_empty_database_and_over_an_old_file(app, tmp_path):
 def test_export_to_a_missing_folder_is_a_plain_problem(app, tmp_path):
     with pytest.raises(ImportProblem, match="no folder"):
         export_contacts(app.uow, tmp_path / "nope" / "export.csv")
+
+
+def test_every_phone_column_counts_and_the_first_number_is_the_main_one(app, importer,
+                                                                      tmp_path):
+    """A customer's mobile, home and work numbers are all theirs: the first is the main
+    number, the rest are kept as other numbers (a call from any of them is that
+    customer), and export -> import keeps them all."""
+    source = tmp_path / "phones.csv"
+    source.write_text(
+        "Name,Mobile,Home Phone,Work Phone\n"
+        "Maria Gonzalez,773-555-0142,(312) 555-0100,\n"
+        "Tom Reed,,708 555 0134 / 708-555-0135,630-555-0192\n"
+        "Bad Number,773-555-0199,12,\n", encoding="utf-8")
+    report = importer.run(source, "ann")
+    assert report.imported == 2
+    assert [(r.line, r.reason) for r in report.rejected] == [
+        (4, "'12' is not a valid phone number")]
+    with app.uow() as uow:
+        maria = uow.contacts.by_phone("+13125550100")  # her home number finds her
+        tom = uow.contacts.by_phone("+16305550192")
+        assert (maria.name, maria.phone) == ("Maria Gonzalez", "+17735550142")
+        assert (tom.name, tom.phone) == ("Tom Reed", "+17085550134")
+        assert uow.contacts.other_phones(tom.id) == ("+16305550192", "+17085550135")
+        assert uow.contacts.names_by_phones({"+17085550135", "+13125550100"}) == {
+            "+17085550135": "Tom Reed", "+13125550100": "Maria Gonzalez"}
+
+    again = tmp_path / "again.csv"
+    again.write_text("Name,Phone\nM. Gonzalez,312-555-0100\n", encoding="utf-8")
+    assert importer.run(again, "ann").duplicates == 1  # her other number: already a contact
+
+    out = tmp_path / "export.csv"
+    export_contacts(app.uow, out)
+    assert read_csv(out)[2][0] == "Tom Reed"
+    assert read_csv(out)[2][-1] == "+16305550192; +17085550135"

@@ -97,3 +97,31 @@ def test_without_the_read_jobs_scope_jobs_are_not_read(crm_app, fake, app_factor
     assert not any("deal" in r or "job" in r.lower() for r in fake.requests_seen
                    if "graphql" not in r)
     json.dumps(report.__dict__)  # plain data for the status area
+
+
+def test_a_customer_is_found_by_any_of_their_numbers(crm_app, fake):
+    """A customer with a mobile as well as a main number (HubSpot's mobilephone, Jobber's
+    list of phones, Housecall Pro's home and work numbers): a call or a lead from the
+    other number is that customer, in the cache and in the duplicate warnings."""
+    app = crm_app
+    maria = fake.seed_contact("Maria Gonzalez", "+17735550142", "maria@example.com",
+                              other_phones=("+13125550177",))
+    assert app.crm_sync.poll().errors == {}
+    with app.uow() as uow:
+        cached_maria = uow.contacts.by_phone("+13125550177")
+        assert cached_maria is not None and cached_maria.crm_id == maria
+        assert cached_maria.phone == "+17735550142"
+        assert uow.contacts.names_by_phones({"+13125550177"}) == {
+            "+13125550177": "Maria Gonzalez"}
+    best = app.duplicates.check({"name": "Maria Gonzales", "phone": "(312) 555-0177"})[0]
+    assert (best.kind, best.id, best.same_person) == ("contact", cached_maria.id, True)
+    assert any("phone" in reason for reason in best.reasons)
+
+    # The CRM deletes her: once the cache forgets her, so do the warnings.
+    with app.uow(write=True) as uow:
+        uow.contacts.forget(app.crm.name, maria)
+        uow.commit()
+    app.duplicates.invalidate()
+    assert [m for m in app.duplicates.check({"name": "Maria Gonzalez",
+                                             "phone": "(312) 555-0177"})
+            if m.kind == "contact"] == []

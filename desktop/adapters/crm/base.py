@@ -45,6 +45,7 @@ class CrmContact:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     key: str | None = None        # our lead key on the record, when we created it
+    other_phones: tuple[str, ...] = ()  # mobile, home, work... besides `phone`, E.164
 
 
 @dataclass(frozen=True)

@@ -392,6 +392,7 @@ def _contact(record: dict, key: str | None = None) -> CrmContact:
     phones = _phones(record)
     return CrmContact(
         crm_id=_id(record), name=_name(record), phone=phones[0] if phones else None,
+        other_phones=tuple(dict.fromkeys(p for p in phones[1:] if p != phones[0])),
         email=_text(record.get("email")),
         address=next((_one_line(a) for a in addresses if isinstance(a, dict)), None),
         created_at=_maybe_when(record.get("created_at")),

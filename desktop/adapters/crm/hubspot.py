@@ -53,8 +53,8 @@ SECRET_KEY = "crm.hubspot.token"
 KEY_PROPERTY, SOURCE_PROPERTY, GROUP = "frontdesk_lead_key", "frontdesk_source", "frontdesk"
 NOTE_TO_CONTACT = 202           # HUBSPOT_DEFINED association type, note -> contact
 MAX_PAGE, MAX_PAGES, RESULT_CAP = 200, 2000, 10_000
-CONTACT_PROPS = ["firstname", "lastname", "phone", "email", "address", KEY_PROPERTY,
-                 "createdate", "lastmodifieddate"]
+CONTACT_PROPS = ["firstname", "lastname", "phone", "mobilephone", "email", "address",
+                 KEY_PROPERTY, "createdate", "lastmodifieddate"]
 DEAL_PROPS = ["dealname", "dealstage", "amount", "closedate", "createdate", "hs_lastmodifieddate"]
 EXISTING_ID = re.compile(r"Existing ID: (\d+)")
 NEVER_DELETES = "Front Desk never deletes."
@@ -450,6 +450,9 @@ def _contact(record: dict) -> CrmContact:
     props = record["properties"]
     return CrmContact(crm_id=str(record["id"]), name=_full_name(props),
                       phone=_e164(props.get("phone")), email=props.get("email") or None,
+                      other_phones=tuple(p for p in [_e164(props.get("mobilephone"))]
+                                         if p and p != _e164(props.get("phone")))
+                      if props.get("mobilephone") else (),
                       address=props.get("address") or None,
                       created_at=_when(props, "createdate", optional=True),
                       updated_at=_when(props, "lastmodifieddate", optional=True),

@@ -513,6 +513,7 @@ def _contact(node, key: str | None = None) -> CrmContact:
     phones, emails = _phones(node), _emails(node)
     return CrmContact(crm_id=node["id"], name=str(node.get("name") or "").strip(),
                       phone=phones[0] if phones else None, email=emails[0] if emails else None,
+                      other_phones=tuple(dict.fromkeys(p for p in phones[1:] if p != phones[0])),
                       address=_values(node)["address"], created_at=_time(node["createdAt"]),
                       updated_at=_time(node["updatedAt"]), key=key)
 

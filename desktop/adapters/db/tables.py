@@ -109,6 +109,16 @@ contacts = Table(
     UniqueConstraint("crm_provider", "crm_id", name="uq_contacts_crm"),
 )
 
+# A customer's other numbers (mobile, home, work...); `contacts.phone` is the main one.
+# Indexed by number, so "is this caller a customer?" finds any of them.
+contact_phones = Table(
+    "contact_phones", metadata,
+    Column("contact_id", Integer, ForeignKey("contacts.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("phone", String(32), primary_key=True),
+    Index("ix_contact_phones_phone", "phone"),
+)
+
 leads = Table(
     "leads", metadata, _id(),
     Column("name", String(120), nullable=False),
