@@ -92,11 +92,19 @@ class DuplicateIndex:
         # key -> one ref, or a list once two share it (most keys are one person's: saves
         # a list per key, a quarter of the index's memory)
         self._keys: dict[str, tuple[str, int] | list[tuple[str, int]]] = {}
+        self._counts = dict.fromkeys(KINDS, 0)
         for candidate in candidates:
             self.add(candidate)
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def count(self, kind: str) -> int:
+        """How many contacts (or leads) are indexed."""
+        return self._counts[kind]
+
+    def ids(self, kind: str) -> set[int]:
+        return {id for k, id in self._entries if k == kind}
 
     def add(self, candidate: Candidate) -> None:
         """Index a contact or lead; one already indexed under its kind and id is replaced."""
@@ -108,6 +116,7 @@ class DuplicateIndex:
         probe = _probe(candidate.name, candidate.phones, candidate.email, candidate.address)
         keys = tuple(dict.fromkeys(_stored_keys(probe)))
         self._entries[ref] = _Entry(candidate, probe, keys)
+        self._counts[candidate.kind] += 1
         for key in keys:
             bucket = self._keys.get(key)
             if bucket is None:
@@ -122,6 +131,7 @@ class DuplicateIndex:
         entry = self._entries.pop((kind, id), None)
         if entry is None:
             return
+        self._counts[kind] -= 1
         ref = (kind, id)
         for key in entry.keys:
             bucket = self._keys[key]
@@ -254,6 +264,11 @@ def _judge(query: _Probe, candidate: Candidate, stored: _Probe) -> Match | None:
     elif verdict.compatible:
         same = evidence >= 1
         reasons.append(_name_reason(query.name, stored.name, verdict))
+        one_sided = (query.name.suffix or stored.name.suffix) if (
+            not query.name.suffix or not stored.name.suffix) else ""
+        if same and one_sided:
+            reasons.append(f"'{one_sided.title()}' on one side only: check it is not a "
+                           "father and son")
         if not same:
             other = "business" if query.name.business else "person"
             reasons.append(f"nothing else in common: possibly another {other} with that name"

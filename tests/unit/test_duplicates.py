@@ -277,3 +277,17 @@ def test_a_surname_that_is_also_a_business_word_is_still_a_person():
     assert not mary.same_person and any("household" in r for r in mary.reasons)
     for written in ("G Church", "Garry Church"):
         assert index.check(name=written, phone="+13125550142")[0].same_person
+
+
+def test_a_suffix_on_one_side_only_is_flagged_for_the_receptionist():
+    """'John Smith' and 'John Smith Jr' on one phone: most often one man written two ways,
+    so still a likely match, but the warning says to check it is not his father."""
+    index = DuplicateIndex([Candidate("contact", 1, "John Smith", ("+13125550142",), None,
+                                      None)])
+    [match] = index.check(name="John Smith Jr.", phone="+13125550142")
+    assert match.same_person
+    assert "'Jr' on one side only: check it is not a father and son" in match.reasons
+    [both] = DuplicateIndex([Candidate("contact", 1, "John Smith Jr", ("+13125550142",),
+                                       None, None)]).check(name="John Smith Jr.",
+                                                           phone="+13125550142")
+    assert not any("one side only" in r for r in both.reasons)
