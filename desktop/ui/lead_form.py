@@ -18,6 +18,7 @@ from desktop.ui.duplicate_panel import DuplicatePanel
 log = logging.getLogger(__name__)
 CHECK_AFTER_MS = 250   # a pause in typing before the duplicate check
 DRAFT_AFTER_MS = 800   # ... and before the draft is saved
+DECISION = "_decision"  # the draft key for the answer to the duplicate warnings
 MATCHED_FIELDS = ("name", "phone", "email", "service_address")
 
 
@@ -43,6 +44,9 @@ class LeadForm(QDialog):
         self._show_all = False
         self._filling = self._closed = False
         self._checks_sent = self._checks_applied = 0
+        # A restored draft's link or "create new anyway" reason, put back once the
+        # matches it answered are shown again.
+        self._restored_decision: dict | None = None
         self.check_timer = QTimer(self, singleShot=True, interval=CHECK_AFTER_MS)
         self.check_timer.timeout.connect(self.check_duplicates)
         self.draft_timer = QTimer(self, singleShot=True, interval=DRAFT_AFTER_MS)
@@ -206,6 +210,12 @@ class LeadForm(QDialog):
             return  # an older check finished late: the newer one stands
         self._checks_applied = number
         self.duplicates.set_matches(matches)
+        if self._restored_decision is not None:
+            self._filling = True
+            try:
+                self._put_back_decision()
+            finally:
+                self._filling = False
         self.checked.emit()
         if self._save_pending and not self._check_outstanding():
             self._save_pending = False
@@ -231,13 +241,43 @@ class LeadForm(QDialog):
     def _decision_changed(self) -> None:
         if self.banner.isVisible() and not self.duplicates.needs_decision():
             self.banner.hide()
+        if not self._filling and not self._closed:
+            self.draft_timer.start()
+
+    def decision(self) -> dict:
+        """The receptionist's answer to the warnings, as the draft keeps it."""
+        panel = self.duplicates
+        if panel.linked is not None:
+            return {"link": [panel.linked.kind, panel.linked.id]}
+        if panel.create_anyway.isChecked():
+            return {"anyway": panel.reason.text()}
+        return {}
+
+    def _put_back_decision(self) -> None:
+        decision, self._restored_decision = self._restored_decision, None
+        panel = self.duplicates
+        if not decision or panel.linked is not None or panel.create_anyway.isChecked():
+            return
+        if "link" in decision:
+            ref = tuple(decision["link"])
+            match = next((m for m in panel.matches if (m.kind, m.id) == ref), None)
+            if match is not None:
+                panel.link(match)
+        elif "anyway" in decision and any(m.same_person for m in panel.matches):
+            panel.create_anyway.setChecked(True)
+            panel.reason.setText(decision["anyway"])
 
     # -- the draft -----------------------------------------------------------------------
     def restore_draft(self, values: dict | None) -> None:
         if self._closed or not values:
             return
-        self.fill(values, overwrite=False)  # what was typed meanwhile stays
-        self._touched.update(k for k, v in values.items() if v)
+        # The draft wins over the call's prefill (the receptionist corrected the caller-ID
+        # name, say); what was typed since the form opened stays.
+        self.fill({k: v for k, v in values.items() if k not in self._touched})
+        self._touched.update(k for k, v in values.items() if v and k in self.inputs)
+        decision = values.get(DECISION)
+        if isinstance(decision, dict) and decision:
+            self._restored_decision = decision
         self._show_address()
         self.check_duplicates()
         self._say("Your unsaved lead for this caller was restored.")
@@ -246,7 +286,7 @@ class LeadForm(QDialog):
         if self._closed or self._saving:
             return
         self._writer.submit(self._service.save_draft, self._who, self.queue_item_id,
-                            self.values(),
+                            {**self.values(), DECISION: self.decision()},
                             on_error=lambda exc: log.warning("draft not saved: %s", exc))
 
     def done(self, result: int) -> None:

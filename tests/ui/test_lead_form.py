@@ -169,6 +169,36 @@ def test_a_draft_comes_back_after_a_crash(qtbot, window, desk_app):
     assert third.values()["notes"] == ""
 
 
+def test_a_draft_keeps_the_link_and_the_reason_to_create_anyway(qtbot, window, desk_app):
+    """After a crash the receptionist's answer to the warning comes back with the text:
+    the link to the customer, or "create new anyway" with its reason."""
+    contact = known_customer(desk_app)
+    row = window.queue_tab.proxy.index(0, 0).data(ROW_ROLE)
+    form = window.open_lead_form(row.id)
+    with qtbot.waitSignal(form.checked, timeout=3000):
+        fill(form, name="Maria Gonzalez", phone="(773) 555-0142")
+    form.link_to(form.duplicates.matches[0])
+    form.draft_timer.timeout.emit()
+    form.deleteLater()                # crash
+    qtbot.wait(10)
+    again = window.open_lead_form(row.id)  # crashes too, below: not handed to qtbot
+    qtbot.waitUntil(lambda: again.duplicates.linked is not None, timeout=3000)
+    assert (again.duplicates.linked.kind, again.duplicates.linked.id) == ("contact",
+                                                                         contact.id)
+
+    again.duplicates.unlink()
+    again.duplicates.create_anyway.setChecked(True)
+    again.duplicates.reason.setText("Her niece, same name")
+    again.draft_timer.timeout.emit()
+    again.deleteLater()               # crash again
+    qtbot.wait(10)
+    third = window.open_lead_form(row.id)
+    qtbot.addWidget(third)
+    qtbot.waitUntil(lambda: third.duplicates.create_anyway.isChecked(), timeout=3000)
+    assert third.duplicates.reason.text() == "Her niece, same name"
+    assert third.duplicates.linked is None and not third.duplicates.needs_decision()
+
+
 def test_the_address_is_split_as_it_is_typed(qtbot, window):
     _row, form = open_form(qtbot, window)
     fill(form, service_address="2214 W Belmont Ave Apt 3B, Chicago, Illinois 60618")
