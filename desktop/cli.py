@@ -362,6 +362,28 @@ def _changelog(args) -> int:
                   f"{row.entity}:{row.entity_id} {row.action} {row.reason or ''}" for row in rows])
 
 
+def _triage(args) -> int:
+    from desktop.services.triage import TriageService
+    service = TriageService(_app(args).settings)
+    if args.rules:
+        rules = service.criteria.rules
+        return _show(args, [{"name": r.name, "urgency": str(r.urgency), "trade": r.trade,
+                             "needs": list(r.needs)} for r in rules],
+                     [f"{r.urgency:<9} {r.trade:<10} {r.name}" +
+                      (f" (an emergency only with {' or '.join(r.needs)})" if r.needs else "")
+                      for r in rules])
+    if args.text is None:
+        raise BadInput("give the voicemail with --text TEXT (or --text - to read it from "
+                       "standard input), or --rules to list the rules")
+    if args.repeat_calls < 1:
+        raise BadInput("--repeat-calls counts this call too: 1 or more")
+    text = sys.stdin.read() if args.text == "-" else args.text
+    result = service.assess(text, repeat_calls=args.repeat_calls, after_hours=args.after_hours)
+    return _show(args, result.to_json(), [
+        f"{result.urgency} (confidence {result.confidence:.2f}); caller sounds "
+        f"{result.sentiment}", *(f"  - {reason}" for reason in result.reasons)])
+
+
 def _doctor(args) -> int:
     from desktop.services.doctor import run_checks
     app = _app(args)
@@ -459,6 +481,15 @@ def _parser() -> argparse.ArgumentParser:
     changelog.add_argument("--verify", action="store_true",
                            help="check the hash chain; exit 1 naming the first bad entry")
     changelog.set_defaults(handler=_changelog)
+
+    triage = sub.add_parser("triage", parents=[common, as_json],
+                            help="how urgent a voicemail is, by the shop's triage rules")
+    triage.add_argument("--text", help="the voicemail transcript ('-' reads standard input)")
+    triage.add_argument("--repeat-calls", type=int, default=1, metavar="N",
+                        help="calls from the number in the last 30 minutes, this one included")
+    triage.add_argument("--after-hours", action="store_true", help="the shop was closed")
+    triage.add_argument("--rules", action="store_true", help="list the rules in force")
+    triage.set_defaults(handler=_triage)
 
     doctor = sub.add_parser("doctor", parents=[common], help="check settings, keyring, "
                             "database and connectors")

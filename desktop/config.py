@@ -65,6 +65,29 @@ def _url_or_empty(value: str) -> None:
         raise ValueError(f"'{value}' is not an http(s) address")
 
 
+def _trades(value: list) -> None:
+    from desktop.domain.triage import Criteria
+    Criteria.for_shop(trades=[str(t) for t in value])
+
+
+def _rule_names(value: list) -> None:
+    from desktop.domain.triage import BUILT_IN
+    known = {r.name.lower(): r.name for r in BUILT_IN}
+    odd = [str(v) for v in value if str(v).strip().lower() not in known]
+    if odd:
+        raise ValueError(f"no built-in rule {', '.join(repr(o) for o in odd)}; the rules are: "
+                         + ", ".join(r.name for r in BUILT_IN))
+
+
+def _extra_rules(value: list) -> None:
+    from desktop.domain.triage import owner_rule
+    for n, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise ValueError(f"rule {n + 1} is not an object like {{\"phrase\": \"...\", "
+                             "\"urgency\": \"emergency\"}")
+        owner_rule(item, n)
+
+
 def _scopes_of(known: tuple[str, ...]) -> Callable[[list], None]:
     def check(value: list) -> None:
         unknown = [scope for scope in value if scope not in known]
@@ -234,6 +257,14 @@ _SETTINGS = [
         "Google Ads", "Google Business Profile", "Local Services Ads", "Website", "Yelp",
         "Referral", "Repeat customer", "Truck / yard sign", "Facebook", "Other"],
         "Lead sources the receptionist picks from."),
+    Setting("triage.trades", list, ["plumbing", "hvac", "electrical"], "The shop's trades: "
+            "the built-in emergency criteria of these trades (and the general ones) apply.",
+            check=_trades),
+    Setting("triage.disabled_rules", list, [], "Built-in triage rules switched off, by name "
+            "(see 'frontdesk triage --rules').", check=_rule_names),
+    Setting("triage.extra_rules", list, [], "The owner's own triage phrases, e.g. "
+            "[{\"phrase\": \"water in the crawl space\", \"urgency\": \"emergency\"}].",
+            check=_extra_rules),
 ]
 SETTINGS: dict[str, Setting] = {s.key: s for s in _SETTINGS}
 
