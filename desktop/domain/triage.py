@@ -46,6 +46,11 @@ class Rule:
     patterns: tuple[str, ...]
     # An emergency only with one of these conditions (else it is `urgent`):
     needs: tuple[str, ...] = ()     # names in CONDITIONS
+    # Anywhere in the voicemail, these void the rule ("the whole block lost power": the
+    # utility's outage, not the shop's job).
+    unless: tuple[str, ...] = ()
+    # A danger to life stays an emergency even when the caller plays it down.
+    always: bool = False
 
     def compiled(self) -> tuple[re.Pattern, ...]:
         return _compile(self.patterns)
@@ -109,8 +114,9 @@ _WATER = r"(?:water|it)"
 BUILT_IN: tuple[Rule, ...] = (
     # plumbing
     Rule("burst pipe", E, "plumbing", (
-        r"\b(?:pipes?|line|hose|fitting)\s+(?:has\s+|have\s+|just\s+)?(?:burst|busted|broke|"
-        r"exploded|split|blew|snapped|popped)",
+        r"\b(?:pipes?|line|hose|fitting)\b.{0,25}\b(?:burst|busted|broke|exploded|split|blew|"
+        r"snapped|popped|came apart|came off|came loose)",
+        r"\bspray(?:ing|s)\b(?!\s+(?:foam|paint|nozzle|bottle))",
         r"\b(?:burst|busted|broken|split|frozen and burst)\s+(?:water\s+)?(?:pipes?|line)\b")),
     Rule("water coming in", E, "plumbing", (
         rf"\b{_WATER}\s+(?:is\s+|'s\s+|keeps\s+)?(?:pouring|gushing|spraying|rushing|"
@@ -119,14 +125,19 @@ BUILT_IN: tuple[Rule, ...] = (
         r"\b(?:flood(?:ing|ed)?)\b(?!\s*(?:light|lights|season|insurance|zone|plain))",
         r"\b(?:basement|kitchen|bathroom|floor|garage|house)\s+is\s+(?:filling|full|"
         r"flooding|under water|underwater)",
-        r"\b(?:inches|inch|feet|foot)\s+of\s+water\b",
-        r"\bceiling\s+(?:is\s+)?(?:dripping|leaking|bulging|sagging|caving|collapsing|"
-        r"coming down|pouring)",
+        r"\b(?:inches|inch|feet|foot)\s+of\s+water\b", r"\btaking on water\b",
+        r"\b(?:water|it'?s)\b.{0,25}\band rising\b",
+        r"\bceiling\b.{0,80}\b(?:bulging|sagging|caving|collapsing|coming down|pouring|"
+        r"bubbl(?:e|ing))", r"\bceiling\s+(?:is\s+)?(?:dripping|leaking)",
+        r"\b(?:running|pouring|spilling|going|spreading)\s+(?:all\s+)?(?:over|across|onto|"
+        r"down through|through|into)\s+the\s+(?:floor|hall|carpet|basement)",
+        r"\ball over the (?:floor|place|house)\b",
         r"\bwater\s+(?:is\s+)?(?:coming\s+)?(?:through|from)\s+the\s+ceiling\b",
         r"\bcan'?t\s+(?:shut|turn)\s+(?:the\s+)?water\s+off\b",
         r"\bcan'?t\s+(?:shut|turn)\s+off\s+the\s+water\b",
         r"\bwon'?t\s+stop\s+(?:leaking|running|spraying|pouring)")),
     Rule("sewage backup", E, "plumbing", (
+        r"\bsew(?:age|er)\s*backup\b",
         r"\bsew(?:age|er)\b.{0,30}\b(?:back(?:ing|ed)?\s+up|coming\s+up|overflow|"
         r"everywhere|into|in the|on the floor|bubbling)",
         r"\braw sewage\b", r"\b(?:floor )?drain\b.{0,30}\bsewage\b",
@@ -135,18 +146,23 @@ BUILT_IN: tuple[Rule, ...] = (
     Rule("water heater flooding", E, "plumbing", (
         r"\bwater heater\b.{0,40}\b(?:burst|pouring|gushing|flooding|exploded|spraying)",)),
     # hvac and gas
-    Rule("smell of gas", E, "hvac", (
+    Rule("smell of gas", E, "hvac", always=True, patterns=(
         r"\bsmell(?:s|ing)?\s+(?:of\s+|like\s+)?(?:natural\s+)?(?:gas|propane|rotten eggs?)\b",
         r"\bgas\s+(?:smell|odou?r|leak)", r"\bleak(?:ing|s)?\s+gas\b",
         r"\brotten eggs?\b", r"\bgas\s+is\s+leaking\b", r"\bhiss(?:ing)?\b.{0,30}\bgas\b",
         r"\bgas\b.{0,30}\bhiss(?:ing)?\b")),
     Rule("carbon monoxide alarm", E, "hvac", (
-        r"\bcarbon monoxide\b", r"\bc\.?o\.?\s+(?:alarm|detector|monitor)",
-        r"\b(?:co2|co)\s+(?:is\s+)?(?:going off|beeping)")),
+        r"\b(?:carbon monoxide|c\.?o\.?2?)\s+(?:alarms?|detectors?|monitors?)\b.{0,25}"
+        r"\b(?:going off|went off|goes off|beeping|sounding|screaming|reading|keeps)",
+        r"\b(?:carbon monoxide|c\.?o\.?2?)\s+(?:is\s+)?(?:going off|beeping|went off)",
+        r"\bcarbon monoxide\s+(?:poisoning|leak|in the|levels?|reading)",
+        r"\b(?:alarm|detector)\b.{0,25}\b(?:says|reads|shows)\b.{0,15}\b(?:co|carbon)\b"),
+        always=True),
     Rule("no heat", E, "hvac", (
-        r"\bno\s+heat\b", r"\b(?:heat|heater|furnace|boiler|heat pump)\s+(?:is\s+|has\s+)?"
-        r"(?:not\s+working|stopped|died|went out|quit|won'?t\s+(?:come|turn|start|kick)|"
-        r"isn'?t\s+working|is\s+out|out)", r"\bnot\s+(?:getting\s+any\s+)?heat(?:ing)?\b",
+        r"\bno\s+heat\b", r"\b(?:heat|heater|furnace|boiler|heat pump|heating)"
+        r"(?:'s|\s+is|\s+has|'s been|\s+has been)?\s+(?:not\s+working|stopped|died|went out|"
+        r"quit|won'?t\s+(?:come|turn|start|kick|light)|isn'?t\s+working|out\b|off\b|dead\b)",
+        r"\bnot\s+(?:getting\s+any\s+)?heat(?:ing)?\b",
         r"\b(?:house|home|place)\s+is\s+(?:freezing|ice cold|so cold)",
         r"\bno\s+(?:heating)\b", r"\bfurnace\b.{0,20}\bnot\b.{0,10}\bheat"),
         needs=("freezing", "vulnerable")),
@@ -156,14 +172,22 @@ BUILT_IN: tuple[Rule, ...] = (
         r"(?:not\s+working|stopped|died|went out|quit|out|isn'?t\s+(?:working|cooling)|"
         r"won'?t\s+(?:come|turn|cool|start)|blowing\s+(?:warm|hot))",
         r"\bnot\s+cooling\b"), needs=("heat", "vulnerable")),
-    Rule("smoke from equipment", E, "general", (
+    Rule("smoke from equipment", E, "general", always=True, patterns=(
+        r"\bsmoke (?:in|filling) the (?:house|home|basement|room|kitchen|garage|attic|hall)",
+        r"\bsmell(?:s|ing)?\s+(?:of\s+|like\s+)?smoke\b",
         r"\bsmoke\b(?!\s*(?:detector|alarm)s?\s+(?:install|replace|battery|batteries|chirp))"
         r".{0,30}\b(?:coming|from|out|pouring|filling)",
         r"\b(?:furnace|unit|panel|outlet|heater|dryer|motor)\b.{0,20}\bsmoking\b",
         r"\bon fire\b", r"\bcaught fire\b", r"\bflames?\b")),
     # electrical
-    Rule("sparks", E, "electrical", (r"\bspark(?:s|ed|ing)\b", r"\barc(?:ing|ed)\b")),
-    Rule("burning smell", E, "electrical", (
+    Rule("sparks", E, "electrical", (r"\bspark(?:s|ed|ing)\b", r"\barc(?:ing|ed)\b"),
+         always=True),
+    Rule("water near electricity", E, "general", (
+        r"\bwater\b.{0,50}\b(?:electrical panel|breaker box|panel|outlets?|light fixture|"
+        r"fixture|wiring|wires)\b",
+        r"\b(?:electrical panel|breaker box|outlets?|light fixture|wiring)\b.{0,40}\b(?:wet|"
+        r"water|dripping)\b"), always=True),
+    Rule("burning smell", E, "electrical", always=True, patterns=(
         r"\bburning\s+(?:smell|odou?r|plastic)", r"\bsmell(?:s|ing)?\s+(?:like\s+)?"
         r"(?:something\s+)?(?:burning|burnt|melting|electrical)",
         r"\b(?:outlet|switch|panel|wire|wires|plug|cord|breaker)s?\b.{0,25}\b(?:melt(?:ed|ing)|"
@@ -173,27 +197,36 @@ BUILT_IN: tuple[Rule, ...] = (
         r"without\s+power|went\s+dark|is\s+dark|out)",
         r"\bno\s+(?:power|electricity)\s+(?:in|to|anywhere in)\s+the\s+(?:whole|entire)?\s*"
         r"(?:house|home)", r"\blost\s+(?:all\s+)?(?:power|electricity)\b",
-        r"\bneighbou?rs\s+(?:have|still have|all have)\s+(?:power|lights)")),
+        r"\b(?:power|electricity)(?:'s|\s+is|\s+went)?\s+(?:out|off|gone|dead)\b.{0,30}"
+        r"\b(?:whole|entire|all of the|everywhere)\b",
+        r"\bneighbou?rs\s+(?:have|still have|all have)\s+(?:power|lights)"),
+         unless=(r"\b(?:whole|entire)\s+(?:block|street|neighbou?rhood|area|town)\b",
+                 r"\beverybody'?s (?:out|without)\b", r"\bit'?s the (?:utility|power company)\b",
+                 r"\bstorm\b.{0,30}\boutage\b")),
     Rule("electric shock", E, "electrical", (
         r"\b(?:got|get|getting)\s+(?:a\s+)?shock(?:ed)?\b", r"\belectrocuted\b",
         r"\bshocked\s+(?:me|him|her|my)")),
     # urgent, not dangerous
     Rule("no hot water", U, "plumbing", (
-        r"\bno\s+hot\s+water\b", r"\bhot water\b.{0,20}\b(?:out|not working|stopped|gone)",
+        r"\bno\s+hot\s+water\b", r"\bhot water\b.{0,30}\b(?:out|not working|stopped|gone|"
+        r"lukewarm|runs out|cold)", r"\blukewarm\b",
         r"\bwater heater\b.{0,30}\b(?:not working|stopped|died|went out|pilot|leak(?:ing|s)?)")),
     Rule("blocked drain or toilet", U, "plumbing", (
         r"\bclog(?:ged|s)?\b", r"\bbacked up\b", r"\bbacking up\b", r"\bwon'?t\s+(?:drain|flush)",
         r"\boverflow(?:ing|ed)?\b")),
     Rule("leak", U, "plumbing", (
-        r"\bleak(?:s|ing|y|ed)?\b", r"\bdrip(?:s|ping)?\b", r"\bsump pump\b")),
+        r"\bleak(?:s|ing|y|ed)?\b", r"\bdrip(?:s|ping)?\b", r"\bsump pump\b",
+        r"\bwon'?t\s+(?:shut|turn)\s+off\b", r"\bwater pressure\b", r"\bno water\b")),
     Rule("heating or cooling problem", U, "hvac", (
-        r"\b(?:furnace|boiler|heat pump|thermostat|ac|a/c|air conditioner|heater)\b.{0,40}"
-        r"\b(?:not working|stopped|broken|won'?t|making\s+(?:a\s+)?(?:loud\s+)?(?:noise|"
-        r"banging|grinding|squeal)|noise|short cycling|blowing cold|frozen|iced)",
+        r"\b(?:furnace|boiler|heat pump|thermostat|ac|a/c|air conditioner|air conditioning|"
+        r"heater|igniter|ignitor|blower|condenser|heat|cooling)\b.{0,40}"
+        r"\b(?:not working|stopped|broken|won'?t|noise|sound|short cycling|blowing cold|"
+        r"frozen|iced|screech\w*|squeal\w*|grind\w*|bang\w*|rattl\w*|click\w*|blank|"
+        r"is out|'s out|went out|died|dead|quit)",
         r"\bpilot(?: light)?\b.{0,25}\b(?:out|won'?t|keeps going out|not lit|goes out)")),
     Rule("electrical fault", U, "electrical", (
         r"\bbreaker\b.{0,20}\b(?:trip|tripping|keeps|won'?t)", r"\btripp(?:ing|ed)\b",
-        r"\b(?:outlets?|lights?)\b.{0,20}\b(?:not working|dead|flicker(?:ing)?|out)\b",
+        r"\b(?:outlets?|lights?)\b.{0,40}\b(?:not working|dead|flicker(?:ing)?|out)\b",
         r"\bhalf (?:the|of the) (?:house|outlets)\b")),
     Rule("asked for today", U, "general", (
         r"\b(?:asap|as soon as possible|right away|today if|today please|urgent(?:ly)?|"
@@ -204,7 +237,8 @@ BUILT_IN: tuple[Rule, ...] = (
 CONDITIONS = {
     "freezing": (r"\bfreez(?:ing|e)\b", r"\bbelow (?:zero|freezing)\b", r"\bsub ?zero\b",
                  r"\b(?:[0-9]|[12][0-9]|3[0-2])\s+degrees\b", r"\bpipes?\b.{0,20}\bfreez",
-                 r"\bsnow(?:storm|ing)?\b", r"\bice\b", r"\bbitter(?:ly)? cold\b",
+                 r"\bminus\s+\d+", r"-\d+\b", r"\bin the (?:40|30|20)s\b", r"\bwind ?chill\b",
+                 r"\bsnow(?:storm|ing)?\b", r"\bice storm\b", r"\bbitter(?:ly)? cold\b",
                  r"\bsee (?:my|our) breath\b"),
     "heat": (r"\b(?:9[5-9]|1[01][0-9])\s+degrees\b", r"\bheat wave\b", r"\bheat ?stroke\b",
              r"\bextreme heat\b", r"\b(?:scorching|sweltering|unbearabl[ey]|so hot|boiling)\b"),
@@ -233,8 +267,8 @@ _HYPOTHETICAL = re.compile(
     r"season)|prevent|avoid|to be safe|wondering if|what (?:do|should) (?:i|we) do if|"
     r"install(?:ed|ing|ation)?|quote|estimate|pric(?:e|ing)|replace(?:ment)?|new|upgrade|"
     r"test(?:ed|ing)?|inspect(?:ion|ed)?|check(?:ed)?|detectors? (?:installed|replaced)|"
-    r"battery|batteries|chirp(?:ing|s)?)\b", re.IGNORECASE)
-_JOKE = re.compile(r"\b(?:lol|haha|ha ha|just kidding|kidding|jk|figuratively|joking)\b",
+    r"battery|batteries|chirp(?:ing|s)?|add(?:ing)?|sensors?)\b", re.IGNORECASE)
+_JOKE = re.compile(r"\b(?:lol|haha|ha ha|ha|just kidding|kidding|jk|figuratively|joking)\b",
                    re.IGNORECASE)
 _NOT_EMERGENCY = re.compile(r"\bnot (?:an? )?(?:emergency|urgent|rush|big deal)\b|"
                             r"\bno (?:rush|hurry)\b|\bwhenever\b|\bno emergency\b",
@@ -282,13 +316,20 @@ def _voided(rule: Rule, clause: str, phrase: str) -> str | None:
         return "already dealt with"
     if _JOKE.search(clause):
         return "a joke"
-    if rule.urgency == E and _HYPOTHETICAL.search(clause):
+    if _HYPOTHETICAL.search(clause):
         return "not happening now"
     return None
 
 
 def _has(condition: str, text: str) -> bool:
-    return any(p.search(text) for p in _compile(CONDITIONS[condition]))
+    """The condition holds somewhere in the voicemail, and is not denied ("nobody's sick",
+    "chilly but not freezing")."""
+    for clause in _clauses(text):
+        for pattern in _compile(CONDITIONS[condition]):
+            found = pattern.search(clause)
+            if found and not _NEGATION.search(clause[:found.start()][-30:]):
+                return True
+    return False
 
 
 def triage(transcript: str | None, *, criteria: Criteria | None = None,
@@ -315,8 +356,10 @@ def triage(transcript: str | None, *, criteria: Criteria | None = None,
 
     hits: list[_Hit] = []
     voided: list[str] = []
+    rules = [r for r in criteria.rules
+             if not any(p.search(text) for p in _compile(r.unless))]
     for clause in _clauses(text):
-        for rule in criteria.rules:
+        for rule in rules:
             for pattern in rule.compiled():
                 found = pattern.search(clause)
                 if not found:
@@ -344,7 +387,8 @@ def triage(transcript: str | None, *, criteria: Criteria | None = None,
     owner_routine = [h for h in hits if h.rule.urgency == R]
     calm_down = bool(_NOT_EMERGENCY.search(text))
 
-    if emergencies and not calm_down:
+    dangerous = any(h.rule.always for h in hits if h.rule.urgency == E)
+    if emergencies and (not calm_down or dangerous):
         confidence = min(0.98, 0.8 + 0.06 * (len(set(emergencies)) - 1)
                          + 0.04 * (repeat_calls >= 2) + 0.03 * after_hours
                          + 0.03 * (mood == "upset"))
@@ -352,6 +396,9 @@ def triage(transcript: str | None, *, criteria: Criteria | None = None,
                       tuple(signals), mood, score)
     if emergencies:  # "not an emergency, but water is dripping from the ceiling"
         urgents = emergencies + urgents
+    routine_words = [m.group(0) for m in _ROUTINE.finditer(text)]
+    if urgents and calm_down and routine_words:
+        urgents = []  # "the faucet drips a little, replace it whenever": a routine job
     if urgents or (repeat_calls >= 3):
         reasons = list(dict.fromkeys(urgents)) or ["repeated calls"]
         if calm_down:
@@ -359,7 +406,6 @@ def triage(transcript: str | None, *, criteria: Criteria | None = None,
         confidence = min(0.95, 0.65 + 0.05 * (len(urgents) > 1) + 0.05 * (repeat_calls >= 2)
                          + 0.03 * after_hours)
         return Triage(U, round(confidence, 2), tuple(reasons + signals), mood, score)
-    routine_words = [m.group(0) for m in _ROUTINE.finditer(text)]
     reasons = []
     if owner_routine:
         reasons += [f"{h.rule.name}: '{h.phrase}'" for h in owner_routine]

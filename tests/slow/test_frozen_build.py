@@ -6,6 +6,8 @@ A missing hidden import or data file only shows in the frozen app, never under
 
 from __future__ import annotations
 
+import json
+
 import os
 import statistics
 import subprocess
@@ -113,6 +115,17 @@ def test_doctor_runs_migrations(frozen, tmp_path):
     assert database[0].startswith("[ok] database"), output
     assert f"schema {head_revision()}" in database[0], output  # today "schema 0001"
     assert (data / "frontdesk.db").is_file()
+
+
+def test_triage_reads_its_sentiment_lexicon(frozen, tmp_path):
+    """vaderSentiment opens its lexicon files from its package folder: data the build
+    must collect. An upset emergency proves both the rules and the lexicon are there."""
+    result = _run(frozen, "triage", "--json", "--data-dir", str(tmp_path / "data"),
+                  "--text", "I smell gas in the kitchen, this is terrible, I'm scared",
+                  tmp=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["urgency"] == "emergency" and answer["sentiment"] == "upset", answer
 
 
 def test_demo_window_offscreen(frozen, tmp_path):
