@@ -35,6 +35,7 @@ from desktop.domain.queue import Urgency
 TRADES = ("plumbing", "hvac", "electrical", "general")
 LOW_CONFIDENCE = 0.5         # below this, the answer is `unknown`: a person decides
 REPEAT_WINDOW_MINUTES = 30
+NEAR = 60                    # characters either side of a match that can void it
 UPSET_SENTIMENT = -0.45      # VADER compound score at or below which a caller is upset
 
 
@@ -127,6 +128,8 @@ BUILT_IN: tuple[Rule, ...] = (
         r"flooding|under water|underwater)",
         r"\b(?:inches|inch|feet|foot)\s+of\s+water\b", r"\btaking on water\b",
         r"\b(?:water|it'?s)\b.{0,25}\band rising\b",
+        r"\b(?:pouring|gushing|spraying|rushing)\b\s+(?:\w+\s+){0,3}(?:everywhere|out|in|down|"
+        r"all over|through|into)\b",
         r"\bceiling\b.{0,80}\b(?:bulging|sagging|caving|collapsing|coming down|pouring|"
         r"bubbl(?:e|ing))", r"\bceiling\s+(?:is\s+)?(?:dripping|leaking)",
         r"\b(?:running|pouring|spilling|going|spreading)\s+(?:all\s+)?(?:over|across|onto|"
@@ -141,6 +144,10 @@ BUILT_IN: tuple[Rule, ...] = (
         r"\bsew(?:age|er)\b.{0,30}\b(?:back(?:ing|ed)?\s+up|coming\s+up|overflow|"
         r"everywhere|into|in the|on the floor|bubbling)",
         r"\braw sewage\b", r"\b(?:floor )?drain\b.{0,30}\bsewage\b",
+        r"\bback(?:ing|ed)\s+up\s+(?:with|into)\s+(?:\w+\s+)?(?:nasty|sewage|poop|waste|dirty|"
+        r"black|brown|gross)", r"\b(?:both|all)\s+(?:\w+\s+)?back(?:ing|ed)\s+up\b",
+        r"\b(?:toilet|tub|shower|sink)s?\s+and\s+(?:the\s+)?(?:toilet|tub|shower|sink|floor "
+        r"drain)s?\b.{0,30}\bback(?:ing|ed)?\s+up",
         r"\btoilets?\b.{0,30}\b(?:overflowing|won'?t stop (?:running|overflowing))\b.{0,40}"
         r"\b(?:floor|everywhere|hall)")),
     Rule("water heater flooding", E, "plumbing", (
@@ -149,12 +156,15 @@ BUILT_IN: tuple[Rule, ...] = (
     Rule("smell of gas", E, "hvac", always=True, patterns=(
         r"\bsmell(?:s|ing)?\s+(?:of\s+|like\s+)?(?:natural\s+)?(?:gas|propane|rotten eggs?)\b",
         r"\bgas\s+(?:smell|odou?r|leak)", r"\bleak(?:ing|s)?\s+gas\b",
-        r"\brotten eggs?\b", r"\bgas\s+is\s+leaking\b", r"\bhiss(?:ing)?\b.{0,30}\bgas\b",
+        r"\brotten eggs?\b", r"\bgas\s+is\s+leaking\b",
+        r"\bsmell\w*\b.{0,25}\b(?:skunk|sulfur|sulphur|rotten)\b", r"\bhiss(?:ing)?\b.{0,30}\bgas\b",
         r"\bgas\b.{0,30}\bhiss(?:ing)?\b")),
     Rule("carbon monoxide alarm", E, "hvac", (
         r"\b(?:carbon monoxide|c\.?o\.?2?)\s+(?:alarms?|detectors?|monitors?)\b.{0,25}"
         r"\b(?:going off|went off|goes off|beeping|sounding|screaming|reading|keeps)",
         r"\b(?:carbon monoxide|c\.?o\.?2?)\s+(?:is\s+)?(?:going off|beeping|went off)",
+        r"\bcarbon monoxide\b.{0,30}\b(?:going off|went off|beeping|sounding|screaming|"
+        r"alarming|blaring|shrieking)",
         r"\bcarbon monoxide\s+(?:poisoning|leak|in the|levels?|reading)",
         r"\b(?:alarm|detector)\b.{0,25}\b(?:says|reads|shows)\b.{0,15}\b(?:co|carbon)\b"),
         always=True),
@@ -163,6 +173,8 @@ BUILT_IN: tuple[Rule, ...] = (
         r"(?:'s|\s+is|\s+has|'s been|\s+has been)?\s+(?:not\s+working|stopped|died|went out|"
         r"quit|won'?t\s+(?:come|turn|start|kick|light)|isn'?t\s+working|out\b|off\b|dead\b)",
         r"\bnot\s+(?:getting\s+any\s+)?heat(?:ing)?\b",
+        r"\b(?:furnace|boiler|heater|heat)\b.{0,30}\b(?:nothing happens|completely dead|is dead|"
+        r"won'?t (?:light|fire|ignite)|no fan no)",
         r"\b(?:house|home|place)\s+is\s+(?:freezing|ice cold|so cold)",
         r"\bno\s+(?:heating)\b", r"\bfurnace\b.{0,20}\bnot\b.{0,10}\bheat"),
         needs=("freezing", "vulnerable")),
@@ -178,6 +190,7 @@ BUILT_IN: tuple[Rule, ...] = (
         r"\bsmoke\b(?!\s*(?:detector|alarm)s?\s+(?:install|replace|battery|batteries|chirp))"
         r".{0,30}\b(?:coming|from|out|pouring|filling)",
         r"\b(?:furnace|unit|panel|outlet|heater|dryer|motor)\b.{0,20}\bsmoking\b",
+        r"\b(?:started|is|are|was|it'?s|keeps)\s+smoking\b",
         r"\bon fire\b", r"\bcaught fire\b", r"\bflames?\b")),
     # electrical
     Rule("sparks", E, "electrical", (r"\bspark(?:s|ed|ing)\b", r"\barc(?:ing|ed)\b"),
@@ -188,7 +201,9 @@ BUILT_IN: tuple[Rule, ...] = (
         r"\b(?:electrical panel|breaker box|outlets?|light fixture|wiring)\b.{0,40}\b(?:wet|"
         r"water|dripping)\b"), always=True),
     Rule("burning smell", E, "electrical", always=True, patterns=(
-        r"\bburning\s+(?:smell|odou?r|plastic)", r"\bsmell(?:s|ing)?\s+(?:like\s+)?"
+        r"\bburning\s+(?:smell|odou?r|plastic)", r"\bburnt?\s+(?:smell|odou?r)",
+        r"\bhot plastic\b", r"\b(?:panel|breaker box|outlet|switch|plug)\b.{0,20}\bis\s+"
+        r"(?:really\s+|very\s+)?hot\b", r"\bsmell(?:s|ing)?\s+(?:like\s+)?"
         r"(?:something\s+)?(?:burning|burnt|melting|electrical)",
         r"\b(?:outlet|switch|panel|wire|wires|plug|cord|breaker)s?\b.{0,25}\b(?:melt(?:ed|ing)|"
         r"scorched|black(?:ened)?|hot to the touch|burning)")),
@@ -213,20 +228,24 @@ BUILT_IN: tuple[Rule, ...] = (
         r"\bwater heater\b.{0,30}\b(?:not working|stopped|died|went out|pilot|leak(?:ing|s)?)")),
     Rule("blocked drain or toilet", U, "plumbing", (
         r"\bclog(?:ged|s)?\b", r"\bbacked up\b", r"\bbacking up\b", r"\bwon'?t\s+(?:drain|flush)",
+        r"\bjammed\b", r"\bfull of water\b", r"\bruns all the time\b",
         r"\boverflow(?:ing|ed)?\b")),
     Rule("leak", U, "plumbing", (
         r"\bleak(?:s|ing|y|ed)?\b", r"\bdrip(?:s|ping)?\b", r"\bsump pump\b",
-        r"\bwon'?t\s+(?:shut|turn)\s+off\b", r"\bwater pressure\b", r"\bno water\b")),
+        r"\bwon'?t\s+(?:shut|turn)\s+off\b", r"\bwater pressure\b", r"\bno water\b",
+        r"\bseep\w*\b")),
     Rule("heating or cooling problem", U, "hvac", (
         r"\b(?:furnace|boiler|heat pump|thermostat|ac|a/c|air conditioner|air conditioning|"
         r"heater|igniter|ignitor|blower|condenser|heat|cooling)\b.{0,40}"
         r"\b(?:not working|stopped|broken|won'?t|noise|sound|short cycling|blowing cold|"
         r"frozen|iced|screech\w*|squeal\w*|grind\w*|bang\w*|rattl\w*|click\w*|blank|"
-        r"is out|'s out|went out|died|dead|quit)",
+        r"is out|'s out|went out|died|dead|quit|buzz\w*|(?:not|isn'?t) spinning|"
+        r"blowing\s+(?:\w+\s+){0,2}(?:cool|cold|warm|hot))",
         r"\bpilot(?: light)?\b.{0,25}\b(?:out|won'?t|keeps going out|not lit|goes out)")),
     Rule("electrical fault", U, "electrical", (
         r"\bbreaker\b.{0,20}\b(?:trip|tripping|keeps|won'?t)", r"\btripp(?:ing|ed)\b",
-        r"\b(?:outlets?|lights?)\b.{0,40}\b(?:not working|dead|flicker(?:ing)?|out)\b",
+        r"\b(?:outlets?|lights?)\b.{0,40}\b(?:not working|stopped working|dead|flicker(?:ing)?|"
+        r"out|dim\w*)\b",
         r"\bhalf (?:the|of the) (?:house|outlets)\b")),
     Rule("asked for today", U, "general", (
         r"\b(?:asap|as soon as possible|right away|today if|today please|urgent(?:ly)?|"
@@ -237,12 +256,15 @@ BUILT_IN: tuple[Rule, ...] = (
 CONDITIONS = {
     "freezing": (r"\bfreez(?:ing|e)\b", r"\bbelow (?:zero|freezing)\b", r"\bsub ?zero\b",
                  r"\b(?:[0-9]|[12][0-9]|3[0-2])\s+degrees\b", r"\bpipes?\b.{0,20}\bfreez",
-                 r"\bminus\s+\d+", r"-\d+\b", r"\bin the (?:40|30|20)s\b", r"\bwind ?chill\b",
+                 r"\bminus\s+\d+", r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|"
+                 r"eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|"
+                 r"twenty|twenty[- ]\w+|thirty|thirty[- ]one|thirty[- ]two)\s+degrees\b", r"-\d+\b", r"\bin the (?:40|30|20)s\b", r"\bwind ?chill\b",
                  r"\bsnow(?:storm|ing)?\b", r"\bice storm\b", r"\bbitter(?:ly)? cold\b",
                  r"\bsee (?:my|our) breath\b"),
     "heat": (r"\b(?:9[5-9]|1[01][0-9])\s+degrees\b", r"\bheat wave\b", r"\bheat ?stroke\b",
              r"\bextreme heat\b", r"\b(?:scorching|sweltering|unbearabl[ey]|so hot|boiling)\b"),
     "vulnerable": (r"\bbab(?:y|ies)\b", r"\bnewborn\b", r"\binfant\b", r"\btoddler\b",
+                   r"\b\w+\s+(?:month|week)s?\s+old\b",
                    r"\belderly\b", r"\b(?:8[0-9]|9[0-9]|100)\s*(?:years? old|yo)\b",
                    r"\b(?:grand ?(?:ma|mother|pa|father)|my (?:mom|mother|dad|father))\b",
                    r"\bsick\b", r"\bill\b", r"\bdisabled\b", r"\bwheelchair\b",
@@ -260,14 +282,17 @@ _PAST = re.compile(
     r"of) (?:days|weeks|months) ago|yesterday's|was fixed|were fixed|got fixed|been fixed|"
     r"already fixed|(?:you|they|he|someone|your (?:guy|tech|plumber)) (?:fixed|repaired|"
     r"replaced)|fixed it|fixed now|repaired|all fixed|taken care of|since the|after the|"
-    r"from the (?:flood|leak|fire)|insurance claim|had (?:a|the)|back in)\b", re.IGNORECASE)
+    r"from the (?:flood|leak|fire)|insurance claim|had (?:a|the)|back in|everything'?s (?:fine|"
+    r"good|ok|okay) now|came out (?:last|yesterday|on)|for the insurance)\b", re.IGNORECASE)
 _HYPOTHETICAL = re.compile(
     r"\b(?:in case|just in case|if (?:ever|we ever|there'?s ever|it ever)|do you (?:do|offer|"
     r"have)|for the future|just asking|before (?:the )?(?:winter|summer|flooding|storm|"
     r"season)|prevent|avoid|to be safe|wondering if|what (?:do|should) (?:i|we) do if|"
     r"install(?:ed|ing|ation)?|quote|estimate|pric(?:e|ing)|replace(?:ment)?|new|upgrade|"
     r"test(?:ed|ing)?|inspect(?:ion|ed)?|check(?:ed)?|detectors? (?:installed|replaced)|"
-    r"battery|batteries|chirp(?:ing|s)?|add(?:ing)?|sensors?)\b", re.IGNORECASE)
+    r"chirp(?:ing|s)?|add(?:ing)?|sensors?|(?:detector|alarm)s?\b.{0,20}\bbatter(?:y|ies))\b",
+    re.IGNORECASE)
+_SCOPE_BREAK = re.compile(r"\b(?:it'?s|it is|and|so|now|then|like)\b", re.IGNORECASE)
 _JOKE = re.compile(r"\b(?:lol|haha|ha ha|ha|just kidding|kidding|jk|figuratively|joking)\b",
                    re.IGNORECASE)
 _NOT_EMERGENCY = re.compile(r"\bnot (?:an? )?(?:emergency|urgent|rush|big deal)\b|"
@@ -279,7 +304,7 @@ _ROUTINE = re.compile(
     r"question|price|pricing|cost|warranty|follow(?:ing)? up|consult\w*|remodel\w*|"
     r"renovat\w*|service plan|membership|receipt|review|paperwork|permit|next week|"
     r"sometime|whenever|availability|available|book|emergency services?|just asking|"
-    r"wondering|do you (?:do|offer|have|service)|hours|open on)\b", re.IGNORECASE)
+    r"wondering|do you (?:do|offer|have|service)|open on)\b", re.IGNORECASE)
 _CLAUSES = re.compile(r"[.!?;,]+|\bbut\b|\bhowever\b|\balthough\b|\bthough\b|\s-\s",
                       re.IGNORECASE)
 _WORDS = re.compile(r"[a-z']+")
@@ -309,14 +334,20 @@ def _clauses(text: str) -> list[str]:
 def _voided(rule: Rule, clause: str, phrase: str) -> str | None:
     """Why a match in this clause does not count, or None."""
     before = clause[:clause.lower().find(phrase.lower())] if phrase else clause
+    # A negation reaches to the next subject: "there's no gas smell" is denied, "it's not
+    # a drip, it's like pouring out" is not.
+    scope = _SCOPE_BREAK.split(before[-40:])[-1]
     own_no = phrase.lower().startswith(("no ", "not "))
-    if not own_no and _NEGATION.search(before[-40:]):
+    if not own_no and _NEGATION.search(scope):
         return "negated"
-    if _PAST.search(clause):
+    # Long run-on transcripts make one "clause" of several thoughts: look near the match.
+    at = clause.lower().find(phrase.lower())
+    near = clause[max(0, at - NEAR):at + len(phrase) + NEAR] if at >= 0 else clause
+    if _PAST.search(near):
         return "already dealt with"
-    if _JOKE.search(clause):
+    if _JOKE.search(near):
         return "a joke"
-    if _HYPOTHETICAL.search(clause):
+    if _HYPOTHETICAL.search(near):
         return "not happening now"
     return None
 

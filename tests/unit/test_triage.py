@@ -15,17 +15,22 @@ from desktop.adapters.sentiment import sentiment
 from desktop.domain.queue import Urgency
 from desktop.domain.triage import LOW_CONFIDENCE, Criteria, owner_rule, triage
 
-DATA = Path(__file__).parent.parent / "data" / "triage_transcripts.json"
+DATA = Path(__file__).parent.parent / "data"
 CLASSES = ("emergency", "urgent", "routine", "unknown")
+# Two sets, each written apart from the rules by someone who had not seen them. The rules
+# were then tuned on both, so these figures are development figures; the first, blind
+# look at the second set was emergency recall 0.70, precision 0.95 (see README).
+SETS = ("triage_transcripts.json", "triage_holdout.json")
 
 
 def assess(text, **kw):
     return triage(text, sentiment=sentiment(text), **kw)
 
 
-def test_labelled_transcripts_precision_and_recall_per_class():
-    cases = json.loads(DATA.read_text(encoding="utf-8"))
-    assert len(cases) >= 150
+@pytest.mark.parametrize("name", SETS)
+def test_labelled_transcripts_precision_and_recall_per_class(name):
+    cases = json.loads((DATA / name).read_text(encoding="utf-8"))
+    assert len(cases) >= 100
     confusion: Counter = Counter()
     misses = []
     for case in cases:
@@ -42,10 +47,12 @@ def test_labelled_transcripts_precision_and_recall_per_class():
         recall = tp / actual if actual else 1.0
         scores[label] = (precision, recall)
         lines.append(f"  {label:<9} n={actual:<3} precision {precision:.2f} recall {recall:.2f}")
-    print(f"\n[triage] {len(cases)} labelled transcripts\n" + "\n".join(lines)
+    print(f"\n[triage] {name}: {len(cases)} labelled transcripts\n" + "\n".join(lines)
           + (f"\n  misread ({len(misses)}):\n" + "\n".join(misses) if misses else ""))
     assert scores["emergency"][1] >= 0.95, "emergency recall"
     assert scores["emergency"][0] >= 0.85, "emergency precision"
+    # A call too vague to judge is shown to a person, never guessed into "routine" often.
+    assert scores["unknown"][1] >= 0.75
 
 
 @pytest.mark.parametrize("text, expected", [
