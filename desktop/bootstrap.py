@@ -36,16 +36,20 @@ from desktop.config import Settings
 from desktop.domain import crm as crm_rules
 from desktop.domain.changelog import worker
 from desktop.domain.clock import Clock, utcnow
+from desktop.domain.oncall import OpeningHours, Rota
 from desktop.services.changelog import ChangeLogService
 from desktop.services.crm_access import ScopedCrm
 from desktop.services.crm_sync import CrmSync
 from desktop.services.delivery import DeliveryService, QueueForDelivery
 from desktop.services.duplicates import DuplicateService
+from desktop.services.emergencies import EmergencyService, Triager
 from desktop.services.health import HealthService
 from desktop.services.intake import LeadService
 from desktop.services.queue import QueueService
 from desktop.services.settings import SettingsService
 from desktop.services.sync import PhoneSync, SyncPolicy
+from desktop.services.texting import Texting
+from desktop.services.triage import TriageService
 
 ENV_DATA_DIR = "FRONTDESK_DATA_DIR"
 log = logging.getLogger(__name__)
@@ -82,6 +86,7 @@ class App:
     phone: PhoneProvider | None
     sync: PhoneSync | None
     migration: migrate.MigrationReport
+    emergencies: EmergencyService | None = None  # None without a phone line
     log_handler: logging.Handler | None = None
 
     @property
@@ -137,12 +142,21 @@ def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) ->
         crm_sync = CrmSync(uow, scoped, clock)
         destination = QueueForDelivery(remote.name, remote.label)
     phone = _phone(settings, secrets, clock)
-    sync = None
+    sync = emergencies = None
     if phone is not None:
+        zone = ZoneInfo(settings["business.timezone"])
+        triager = Triager(TriageService(settings),
+                          OpeningHours.parse(settings["business.hours"]), zone)
         sync = PhoneSync(uow, phone, SyncPolicy(
             overlap=timedelta(seconds=settings["phone.overlap_seconds"]),
             backfill=timedelta(days=settings["phone.backfill_days"]),
-            source_by_number=settings["phone.source_by_number"]), clock)
+            source_by_number=settings["phone.source_by_number"]), clock, triager=triager)
+        emergencies = EmergencyService(
+            uow, Texting(uow, phone, settings["phone.scopes"], clock),
+            Rota.parse(settings["oncall.rota"], settings["oncall.overrides"],
+                       settings["oncall.handover"]), zone, settings["oncall.template"],
+            settings["business.name"], timedelta(seconds=settings["alerts.repeat_seconds"]),
+            timedelta(minutes=settings["alerts.escalate_after_minutes"]), clock)
     return App(
         data_dir=data_dir, settings=settings, clock=clock, engine=engine, uow=uow,
         secrets=secrets, settings_service=settings_service,
@@ -157,7 +171,7 @@ def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) ->
                              timedelta(seconds=settings["crm.poll_seconds"])),
         crm=remote or builtin, builtin=builtin, delivery=delivery, crm_sync=crm_sync,
         notifier=notifier, desk_file=SettingsFile(data_dir / "desk.json"), phone=phone,
-        sync=sync, migration=report, log_handler=log_handler)
+        sync=sync, migration=report, emergencies=emergencies, log_handler=log_handler)
 
 
 def _crm(settings: Settings, secrets: SecretStore, clock: Clock) -> Crm | None:

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desktop.domain.crm import CRM_SCOPES, DEFAULT_SCOPES, check_target
 from desktop.domain.leads import DEFAULT_REQUIRED, LEAD_FIELDS
+from desktop.domain.oncall import (DEFAULT_HOURS, DEFAULT_TEMPLATE, TEMPLATE_FIELDS,
+                                   OpeningHours, Rota, check_template)
 
 
 class SettingError(ValueError):
@@ -63,6 +65,22 @@ def _url_without_password(value: str) -> None:
 def _url_or_empty(value: str) -> None:
     if value and not value.startswith(("http://", "https://")):
         raise ValueError(f"'{value}' is not an http(s) address")
+
+
+def _opening_hours(value: dict) -> None:
+    OpeningHours.parse(value)
+
+
+def _rota(value: dict) -> None:
+    Rota.parse(value)
+
+
+def _rota_overrides(value: dict) -> None:
+    Rota.parse({}, value)
+
+
+def _handover(value: str) -> None:
+    Rota.parse({}, {}, value)
 
 
 def _trades(value: list) -> None:
@@ -257,6 +275,23 @@ _SETTINGS = [
         "Google Ads", "Google Business Profile", "Local Services Ads", "Website", "Yelp",
         "Referral", "Repeat customer", "Truck / yard sign", "Facebook", "Other"],
         "Lead sources the receptionist picks from."),
+    Setting("business.hours", dict, dict(DEFAULT_HOURS), "Opening hours per weekday, "
+            "e.g. {\"mon\": \"08:00-17:00\", ..., \"sun\": \"\"} (empty = closed): a call "
+            "outside them is 'after hours' for triage.", check=_opening_hours),
+    Setting("alerts.repeat_seconds", int, 60, "An emergency alert repeats this often until "
+            "someone acknowledges it.", minimum=10, maximum=3600),
+    Setting("alerts.escalate_after_minutes", int, 5, "An emergency nobody acknowledged in "
+            "this long goes to the on-call person.", minimum=1, maximum=240),
+    Setting("oncall.rota", dict, {}, "Who is on call each weekday, e.g. {\"mon\": "
+            "{\"name\": \"Sam\", \"phone\": \"+13125550100\"}, ...}; a duty day runs "
+            "from oncall.handover to the next day's.", check=_rota),
+    Setting("oncall.overrides", dict, {}, "Date swaps, e.g. {\"2026-12-25\": {\"name\": "
+            "\"Lee\", \"phone\": \"+13125550111\"}}.", check=_rota_overrides),
+    Setting("oncall.handover", str, "07:00", "When one duty day hands over to the next.",
+            check=_handover),
+    Setting("oncall.template", str, DEFAULT_TEMPLATE, "The approved text to the on-call "
+            "person; only these fields in braces: " + ", ".join(TEMPLATE_FIELDS) + ".",
+            check=check_template),
     Setting("triage.trades", list, ["plumbing", "hvac", "electrical"], "The shop's trades: "
             "the built-in emergency criteria of these trades (and the general ones) apply.",
             check=_trades),

@@ -397,6 +397,22 @@ def _error(status: int, code: int, message: str, headers: dict | None = None) ->
                     content_type="application/json")
 
 
+def forwarded(fake, caller: str, start: datetime, legs: list[tuple[str, int]],
+              after: int = 0, to: str = SHOP_NUMBER, **kwargs) -> dict:
+    """An inbound call <Dial>ed on to the office: one outbound-dial leg per (status, talk
+    seconds); the parent goes on for `after` seconds (a voicemail) once the legs end."""
+    ring, machine = 20, kwargs.pop("leg_answered_by", None)
+    talk = max((seconds for _, seconds in legs), default=0)
+    parent = twilio_call(frm=caller, to=to, start=start, seconds=ring + talk + after, **kwargs)
+    for status, seconds in legs:
+        fake.add(twilio_call(frm=caller, to=OFFICE_PHONE, start=start + timedelta(seconds=1),
+                             ring=ring - 1 if seconds else ring, seconds=seconds, status=status,
+                             direction="outbound-dial", parent=parent["sid"],
+                             answered_by=machine))
+    fake.add(parent)
+    return parent
+
+
 @pytest.fixture(scope="session")
 def twilio_server():
     """One loopback server on 127.0.0.1 at a free port for the session (stopping one takes

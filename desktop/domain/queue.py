@@ -89,6 +89,8 @@ class QueueItem:
     resolved_at: datetime | None = None
     resolved_by: str | None = None
     lead_id: int | None = None
+    triage: dict | None = None         # {"confidence", "reasons", "sentiment"}
+    urgency_set_by: str | None = None  # None: triage; else the person who decided
     id: int | None = None
 
     # -- what the sync service does ------------------------------------------------

@@ -54,6 +54,7 @@ class SyncResult:
     waiting: bool = False  # the provider asked us to hold off; this poll sent nothing
     error: str | None = None
     new_item_ids: list[int] = field(default_factory=list)
+    alerts: list[int] = field(default_factory=list)  # emergency alerts raised in this poll
 
     @property
     def changed(self) -> bool:
@@ -77,10 +78,13 @@ class _Batch:
 
 class PhoneSync:
     def __init__(self, uow_factory: UnitOfWorkFactory, provider: PhoneProvider,
-                 policy: SyncPolicy = SyncPolicy(), clock: Clock = utcnow):
+                 policy: SyncPolicy = SyncPolicy(), clock: Clock = utcnow, triager=None):
         self._uow = uow_factory
         self.provider = provider
         self.policy = policy
+        # Triage in the same transaction as the call: an emergency's alert is raised in
+        # the pass that stores the call (see services/emergencies.py).
+        self._triager = triager
         self._clock = clock
         self.connector = f"phone:{provider.name}"
         # Voicemails stored before their transcript was ready: call id -> (tries, next try).
@@ -154,6 +158,7 @@ class PhoneSync:
                                          entity_id=item.id, action="call_updated",
                                          before=before, after=item.snapshot(),
                                          reason=f"transcript of voicemail {call_id} arrived")
+                    self._triage(uow, item, now, result)
                 uow.commit()
 
     def _failed(self, result: SyncResult, error: ProviderError) -> SyncResult:
@@ -242,6 +247,7 @@ class PhoneSync:
         self._log(batch, item, "call_updated", snapshot,
                   f"call {call.provider_call_id} is now {call.outcome}"
                   + (" with a transcript" if call.transcript else ""))
+        self._triage(batch.uow, item, batch.now, batch.result)
 
     def _queue_missed_call(self, batch: _Batch, call: Call) -> None:
         item = batch.open_items.get(call.customer_number)
@@ -262,6 +268,14 @@ class PhoneSync:
         call.queue_item_id = item.id
         self._log(batch, item, action, before,
                   f"{call.outcome} call {call.provider_call_id} from {call.from_number}")
+        self._triage(batch.uow, item, batch.now, batch.result)
+
+    def _triage(self, uow, item: QueueItem, now: datetime, result: SyncResult) -> None:
+        if self._triager is None:
+            return
+        alert = self._triager.apply(uow, item, now)
+        if alert is not None:
+            result.alerts.append(alert.id)
 
     def _note_callback(self, batch: _Batch, call: Call) -> None:
         item = batch.open_items.get(call.customer_number)

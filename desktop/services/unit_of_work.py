@@ -18,6 +18,7 @@ class UnitOfWork(Protocol):
     outbox: Any
     quarantine: Any
     drafts: Any
+    alerts: Any
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc) -> None: ...

@@ -21,7 +21,8 @@ from desktop.adapters.phone.twilio import TwilioLine
 from desktop.domain.quarantine import stored_text
 from desktop.services.sync import PhoneSync, SyncPolicy
 from fake_twilio import (  # noqa: F401  (twilio_fake and twilio_server are fixtures)
-    ACCOUNT_SID, AUTH_TOKEN, OFFICE_PHONE, SHOP_NUMBER, twilio_call, twilio_fake, twilio_server,
+    ACCOUNT_SID, AUTH_TOKEN, OFFICE_PHONE, SHOP_NUMBER, forwarded, twilio_call, twilio_fake,
+    twilio_server,
 )
 
 TRACKING = "+13125550101"  # a second Twilio number, printed on the Yelp page
@@ -48,22 +49,6 @@ def queue_json(cli) -> list[dict]:
 
 def iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
-
-
-def forwarded(fake, caller: str, start: datetime, legs: list[tuple[str, int]],
-              after: int = 0, to: str = SHOP_NUMBER, **kwargs) -> dict:
-    """An inbound call <Dial>ed on to the office: one outbound-dial leg per (status, talk
-    seconds); the parent goes on for `after` seconds (a voicemail) once the legs end."""
-    ring, machine = 20, kwargs.pop("leg_answered_by", None)
-    talk = max((seconds for _, seconds in legs), default=0)
-    parent = twilio_call(frm=caller, to=to, start=start, seconds=ring + talk + after, **kwargs)
-    for status, seconds in legs:
-        fake.add(twilio_call(frm=caller, to=OFFICE_PHONE, start=start + timedelta(seconds=1),
-                             ring=ring - 1 if seconds else ring, seconds=seconds, status=status,
-                             direction="outbound-dial", parent=parent["sid"],
-                             answered_by=machine))
-    fake.add(parent)
-    return parent
 
 
 def a_day(fake, now: datetime) -> list[dict]:

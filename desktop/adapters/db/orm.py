@@ -8,6 +8,7 @@ from desktop.adapters.db import tables
 from desktop.domain.calls import Call
 from desktop.domain.changelog import ChangeEntry
 from desktop.domain.contacts import Contact, Job
+from desktop.domain.emergencies import EmergencyAlert
 from desktop.domain.health import ConnectorState
 from desktop.domain.leads import Lead
 from desktop.domain.outbox import OutboxMessage
@@ -31,4 +32,5 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(OutboxMessage, tables.outbox)
     mapper_registry.map_imperatively(ConnectorState, tables.connector_state)
     mapper_registry.map_imperatively(QuarantineRecord, tables.quarantine)
+    mapper_registry.map_imperatively(EmergencyAlert, tables.emergency_alerts)
     _mapped = True

@@ -13,6 +13,7 @@ from desktop.domain.calls import Call
 from desktop.domain.changelog import GENESIS, ChangeEntry, jsonable
 from desktop.domain.clock import as_utc
 from desktop.domain.contacts import Contact, Job
+from desktop.domain.emergencies import EmergencyAlert
 from desktop.domain.health import ConnectorState
 from desktop.domain.leads import Lead
 from desktop.domain.outbox import OutboxMessage
@@ -67,6 +68,12 @@ class CallRepository(_Repo):
         """Newest first."""
         query = select(Call).filter_by(queue_item_id=item_id).order_by(Call.started_at.desc())
         return list(self.session.scalars(query.limit(limit) if limit else query))
+
+    def inbound_count(self, item_id: int, since: datetime) -> int:
+        """Inbound calls merged into the item that started at or after `since`."""
+        c = tables.calls.c
+        return self.session.scalar(select(func.count()).select_from(tables.calls).where(
+            c.queue_item_id == item_id, c.direction == "inbound", c.started_at >= since))
 
     def inbound_ids_by_item(self, item_ids: list[int]) -> dict[int, list[str]]:
         """Provider ids of the inbound calls merged into each item, oldest first."""
@@ -523,3 +530,21 @@ class QuarantineRepository:
 
     def all(self) -> list[QuarantineRecord]:
         return list(self.session.scalars(select(QuarantineRecord).order_by(QuarantineRecord.id)))
+
+
+class AlertRepository(_Repo):
+    model = EmergencyAlert
+
+    def open(self) -> list[EmergencyAlert]:
+        return list(self.session.scalars(select(EmergencyAlert)
+                                         .where(EmergencyAlert.closed_at.is_(None))
+                                         .order_by(EmergencyAlert.raised_at)))
+
+    def open_for_item(self, queue_item_id: int) -> EmergencyAlert | None:
+        return self.session.scalars(select(EmergencyAlert).where(
+            EmergencyAlert.queue_item_id == queue_item_id,
+            EmergencyAlert.closed_at.is_(None))).one_or_none()
+
+    def for_item(self, queue_item_id: int) -> list[EmergencyAlert]:
+        return list(self.session.scalars(select(EmergencyAlert).where(
+            EmergencyAlert.queue_item_id == queue_item_id).order_by(EmergencyAlert.id)))

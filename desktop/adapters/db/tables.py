@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from sqlalchemy import Float as sa_Float
 from sqlalchemy import (JSON, BigInteger, Column, DateTime, ForeignKey, Index, Integer,
                         MetaData, String, Table, Text, UniqueConstraint, text)
 from sqlalchemy.types import TypeDecorator
@@ -84,6 +85,10 @@ queue_items = Table(
     Column("resolved_at", UTCDateTime),
     Column("resolved_by", String(80)),
     Column("lead_id", Integer),
+    # Triage's answer ({"confidence", "reasons", "sentiment"}) and who set the urgency:
+    # NULL = triage; a person's confirm or downgrade is never overruled by triage.
+    Column("triage", JSON),
+    Column("urgency_set_by", String(80)),
     Index("ix_queue_items_phone_state", "phone", "state"),
     # One open item per caller number, whatever two desks do at the same moment.
     Index("uq_queue_items_open_phone", "phone", unique=True,
@@ -107,6 +112,32 @@ contacts = Table(
     Index("ix_contacts_email", "email"),
     Index("ix_contacts_updated_at", "updated_at"),
     UniqueConstraint("crm_provider", "crm_id", name="uq_contacts_crm"),
+)
+
+emergency_alerts = Table(
+    "emergency_alerts", metadata, _id(),
+    Column("queue_item_id", Integer, ForeignKey("queue_items.id"), nullable=False),
+    Column("phone", String(32), nullable=False),
+    Column("raised_at", UTCDateTime, nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("confidence", sa_Float, nullable=False),
+    Column("notified_at", UTCDateTime),
+    Column("notify_count", Integer, nullable=False, default=0),
+    Column("acknowledged_by", String(80)),
+    Column("acknowledged_at", UTCDateTime),
+    Column("decision", String(16)),
+    Column("decided_by", String(80)),
+    Column("decided_at", UTCDateTime),
+    Column("downgraded_to", String(16)),
+    Column("escalated_at", UTCDateTime),
+    Column("escalation", String(16)),
+    Column("escalated_to", String(120)),
+    Column("escalation_note", Text),
+    Column("closed_at", UTCDateTime),
+    Index("ix_emergency_alerts_queue_item_id", "queue_item_id"),
+    # At most one open alert per queue item, whatever two desks do.
+    Index("uq_emergency_alerts_open_item", "queue_item_id", unique=True,
+          sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
 )
 
 # A customer's other numbers (mobile, home, work...); `contacts.phone` is the main one.

@@ -37,6 +37,7 @@ class SqlUnitOfWork:
         self.outbox = repos.OutboxRepository(session)
         self.quarantine = repos.QuarantineRepository(session)
         self.drafts = repos.DraftRepository(session)
+        self.alerts = repos.AlertRepository(session)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -1,0 +1,302 @@
+"""Emergencies: triage in the sync pass, the alert, a person's answer, on-call escalation.
+
+* `Triager` runs inside the phone sync's transaction, so a missed emergency call raises its
+  alert in the same pass that stores it: the item gets the urgency, the triage's reasons
+  and an `emergency_alerts` row, with change-log entries for both.
+* `EmergencyService` is what the desk (and a test) does with an alert: list the open ones,
+  notify (again, every `alerts.repeat_seconds`, until someone acknowledges), acknowledge,
+  confirm, downgrade, and escalate: when confirmed, or unacknowledged for
+  `alerts.escalate_after_minutes`, the on-call person from the rota is texted through the
+  phone provider with the approved template -- only if `phone:send_sms` is granted;
+  otherwise the alert says whom to call. Every step is in the change log.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from desktop.domain.changelog import person
+from desktop.domain.clock import Clock, utcnow
+from desktop.domain.emergencies import AlertRuleError, EmergencyAlert, Escalation
+from desktop.domain.oncall import OnCall, OpeningHours, Rota, render_escalation
+from desktop.domain.permissions import ScopeRefused
+from desktop.domain.phone import display
+from desktop.domain.queue import ItemState, QueueItem, Urgency
+from desktop.domain.triage import REPEAT_WINDOW_MINUTES
+from desktop.services.triage import TriageService
+from desktop.services.unit_of_work import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+ACTOR = "worker:triage"
+ESCALATOR = "worker:escalation"
+SENDING = "sending"  # an escalation claimed, its text not yet answered
+
+
+class Triager:
+    """Triage for the sync: called with the sync's unit of work for each item a missed call
+    created or changed."""
+
+    def __init__(self, service: TriageService, hours: OpeningHours, zone: ZoneInfo):
+        self._service, self._hours, self._zone = service, hours, zone
+
+    def apply(self, uow, item: QueueItem, now: datetime) -> EmergencyAlert | None:
+        """Re-triage the item; returns the alert it raised, if it raised one."""
+        if item.state == ItemState.DONE:
+            return None
+        window = timedelta(minutes=REPEAT_WINDOW_MINUTES)
+        recent = uow.calls.inbound_count(item.id, item.last_call_at - window)
+        result = self._service.assess(item.last_transcript, repeat_calls=max(recent, 1),
+                                      after_hours=not self._hours.is_open(item.last_call_at,
+                                                                          self._zone))
+        before = {"urgency": str(item.urgency), "triage": item.triage}
+        item.triage = {"urgency": str(result.urgency), "confidence": result.confidence,
+                       "reasons": list(result.reasons), "sentiment": result.sentiment}
+        emergency = result.urgency == Urgency.EMERGENCY
+        if item.urgency_set_by is None or emergency:
+            # A person's decision stands, unless new evidence says emergency (the caller
+            # rang again: "now it's pouring through the ceiling").
+            if emergency and item.urgency_set_by is not None:
+                item.urgency_set_by = None
+            item.urgency = str(result.urgency)
+        if before != {"urgency": str(item.urgency), "triage": item.triage}:
+            uow.changelog.append(at=now, actor=ACTOR, entity="queue_item", entity_id=item.id,
+                                 action="triaged", before=before,
+                                 after={"urgency": str(item.urgency), "triage": item.triage},
+                                 reason="; ".join(result.reasons)[:500])
+        if not emergency or uow.alerts.open_for_item(item.id) is not None:
+            return None
+        alert = EmergencyAlert(queue_item_id=item.id, phone=item.phone, raised_at=now,
+                               reasons=list(result.reasons), confidence=result.confidence)
+        uow.alerts.add(alert)
+        uow.flush()
+        uow.changelog.append(at=now, actor=ACTOR, entity="emergency_alert",
+                             entity_id=alert.id, action="raised", after=alert.snapshot(),
+                             reason=f"emergency call from {item.phone}")
+        return alert
+
+
+@dataclass(frozen=True)
+class AlertView:
+    id: int
+    queue_item_id: int
+    phone: str
+    caller: str | None
+    reasons: tuple[str, ...]
+    confidence: float
+    transcript: str | None
+    raised_at: datetime
+    acknowledged_by: str | None
+    decision: str | None
+    decided_by: str | None
+    escalation: str | None
+    escalated_to: str | None
+    escalation_note: str | None
+    closed: bool
+    on_call: str | None  # who is on call now, for "call them" when texting is not allowed
+
+    @property
+    def who(self) -> str:
+        shown = display(self.phone) or self.phone
+        return f"{self.caller} {shown}" if self.caller else shown
+
+    def headline(self) -> str:
+        return f"EMERGENCY: {self.who} — {self.reasons[0] if self.reasons else 'see voicemail'}"
+
+    def status(self) -> str:
+        """Where the alert stands, in plain words."""
+        parts = []
+        if self.decision == "confirmed":
+            parts.append(f"Confirmed by {self.decided_by}")
+        elif self.acknowledged_by:
+            parts.append(f"Acknowledged by {self.acknowledged_by}")
+        else:
+            parts.append("Not acknowledged yet")
+        if self.escalation == Escalation.TEXTED:
+            parts.append(f"on-call {self.escalated_to} was texted")
+        elif self.escalation == SENDING:
+            parts.append(f"texting on-call {self.escalated_to}…")
+        elif self.escalation in (Escalation.NOT_ALLOWED, Escalation.FAILED):
+            parts.append(self.escalation_note or "call the on-call person")
+        elif self.escalation == Escalation.NOBODY:
+            parts.append("nobody is on call: phone the owner")
+        return "; ".join(parts)
+
+
+class EmergencyService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, texting, rota: Rota, zone: ZoneInfo,
+                 template: str, business: str, repeat: timedelta, window: timedelta,
+                 clock: Clock = utcnow):
+        self._uow, self._texting, self._rota, self._zone = uow_factory, texting, rota, zone
+        self._template, self._business = template, business
+        self.repeat, self.window, self._clock = repeat, window, clock
+
+    # -- reading -----------------------------------------------------------------------------
+    def open_alerts(self) -> list[AlertView]:
+        with self._uow() as uow:
+            return [self._view(uow, a) for a in uow.alerts.open()]
+
+    def get(self, alert_id: int) -> AlertView:
+        with self._uow() as uow:
+            return self._view(uow, self._alert(uow, alert_id))
+
+    def _view(self, uow, alert: EmergencyAlert) -> AlertView:
+        item = uow.queue.get(alert.queue_item_id)
+        on_call = self._rota.on_call(self._clock(), self._zone)
+        return AlertView(
+            id=alert.id, queue_item_id=alert.queue_item_id, phone=alert.phone,
+            caller=item.caller_name if item else None, reasons=tuple(alert.reasons),
+            confidence=alert.confidence, transcript=item.last_transcript if item else None,
+            raised_at=alert.raised_at, acknowledged_by=alert.acknowledged_by,
+            decision=alert.decision, decided_by=alert.decided_by,
+            escalation=alert.escalation, escalated_to=alert.escalated_to,
+            escalation_note=alert.escalation_note, closed=not alert.is_open,
+            on_call=on_call.label() if on_call else None)
+
+    @staticmethod
+    def _alert(uow, alert_id: int) -> EmergencyAlert:
+        alert = uow.alerts.get(alert_id)
+        if alert is None:
+            raise AlertRuleError(f"There is no alert {alert_id}.")
+        return alert
+
+    # -- what the desk does ------------------------------------------------------------------
+    def due_notifications(self) -> list[AlertView]:
+        """The open, unacknowledged alerts to (re)notify now; marked as notified."""
+        now = self._clock()
+        with self._uow(write=True) as uow:
+            due = [a for a in uow.alerts.open() if a.needs_notification(now, self.repeat)]
+            for alert in due:
+                alert.notified(now)
+                uow.changelog.append(at=now, actor=ACTOR, entity="emergency_alert",
+                                     entity_id=alert.id, action="notified",
+                                     after={"count": alert.notify_count})
+            views = [self._view(uow, a) for a in due]
+            uow.commit()
+        return views
+
+    def acknowledge(self, alert_id: int, who: str) -> AlertView:
+        return self._act(alert_id, who, "acknowledged", lambda a, now: a.acknowledge(who, now))
+
+    def confirm(self, alert_id: int, who: str) -> AlertView:
+        def confirm(alert, now, uow):
+            alert.confirm(who, now)
+            self._set_urgency(uow, alert, Urgency.EMERGENCY, who, now)
+        return self._act(alert_id, who, "confirmed", confirm, with_uow=True)
+
+    def downgrade(self, alert_id: int, who: str, to: Urgency | str) -> AlertView:
+        def downgrade(alert, now, uow):
+            alert.downgrade(who, now, to)
+            self._set_urgency(uow, alert, Urgency(to), who, now)
+        return self._act(alert_id, who, "downgraded", downgrade, with_uow=True,
+                         reason=f"not an emergency: {to}")
+
+    def _act(self, alert_id: int, who: str, action: str, change, with_uow: bool = False,
+             reason: str | None = None) -> AlertView:
+        with self._uow(write=True) as uow:
+            alert = self._alert(uow, alert_id)
+            now = self._clock()
+            before = alert.snapshot()
+            if with_uow:
+                change(alert, now, uow)
+            else:
+                change(alert, now)
+            uow.changelog.append(at=now, actor=person(who), entity="emergency_alert",
+                                 entity_id=alert.id, action=action, before=before,
+                                 after=alert.snapshot(), reason=reason)
+            uow.commit()
+            return self._view(uow, alert)
+
+    @staticmethod
+    def _set_urgency(uow, alert: EmergencyAlert, urgency: Urgency, who: str, now) -> None:
+        item = uow.queue.get(alert.queue_item_id)
+        if item is None:
+            return
+        before = {"urgency": str(item.urgency), "urgency_set_by": item.urgency_set_by}
+        item.urgency, item.urgency_set_by = str(urgency), person(who)
+        uow.changelog.append(at=now, actor=person(who), entity="queue_item", entity_id=item.id,
+                             action="urgency_set", before=before,
+                             after={"urgency": str(urgency), "urgency_set_by": person(who)})
+
+    # -- escalation --------------------------------------------------------------------------
+    def escalate_due(self) -> list[AlertView]:
+        """Text the on-call person for each alert that needs it now. Each alert is claimed
+        in its own transaction first (two desks never text twice), then texted, then the
+        outcome recorded."""
+        done = []
+        now = self._clock()
+        with self._uow() as uow:
+            due = [a.id for a in uow.alerts.open() if a.needs_escalation(now, self.window)]
+        for alert_id in due:
+            claimed = self._claim(alert_id)
+            if claimed is not None:
+                done.append(self._escalate(*claimed))
+        return done
+
+    def _claim(self, alert_id: int):
+        now = self._clock()
+        with self._uow(write=True) as uow:
+            alert = uow.alerts.get(alert_id)
+            if alert is None or not alert.needs_escalation(now, self.window):
+                return None  # another desk took it, or a person answered meanwhile
+            on_call = self._rota.on_call(now, self._zone)
+            why = ("confirmed by " + alert.decided_by if alert.decision == "confirmed" else
+                   f"not acknowledged within {int(self.window.total_seconds() // 60)} min")
+            alert.escalated(now, SENDING, on_call.label() if on_call else None, why)
+            uow.changelog.append(at=now, actor=ESCALATOR, entity="emergency_alert",
+                                 entity_id=alert.id, action="escalating",
+                                 after={"to": alert.escalated_to, "why": why})
+            text = self._text(uow, alert, on_call) if on_call else None
+            uow.commit()
+            return alert.id, on_call, text, why
+
+    def _text(self, uow, alert: EmergencyAlert, on_call: OnCall) -> str:
+        item = uow.queue.get(alert.queue_item_id)
+        address = None
+        if item is not None and item.lead_id:
+            lead = uow.leads.get(item.lead_id)
+            address = lead.service_address if lead else None
+        if address is None:
+            contact = uow.contacts.by_phone(alert.phone)
+            address = contact.address if contact else None
+        return render_escalation(self._template, {
+            "caller_name": item.caller_name if item else None,
+            "caller_phone": display(alert.phone) or alert.phone, "address": address,
+            "transcript": item.last_transcript if item else None,
+            "business": self._business, "reasons": "; ".join(alert.reasons[:2]),
+            "on_call": on_call.name})
+
+    def _escalate(self, alert_id: int, on_call: OnCall | None, text: str | None,
+                  why: str) -> AlertView:
+        if on_call is None:
+            how, note = Escalation.NOBODY, "Nobody is on call on the rota now: phone the owner."
+        elif self._texting is None:
+            how, note = Escalation.NOT_ALLOWED, (f"Call {on_call.label()} now: this phone "
+                                                 "line cannot send texts.")
+        else:
+            try:
+                self._texting.send(on_call.phone, text, ESCALATOR,
+                                   f"emergency alert {alert_id}: {why}")
+                how, note = Escalation.TEXTED, None
+            except ScopeRefused:
+                how, note = Escalation.NOT_ALLOWED, (
+                    f"Call {on_call.label()} now: texting is not allowed (phone:send_sms "
+                    "is not granted).")
+            except Exception as exc:  # the provider refused or is down: a person calls
+                log.warning("escalation text failed: %s", exc)
+                how, note = Escalation.FAILED, (f"The text to {on_call.label()} failed "
+                                                f"({exc}): call them now.")
+        now = self._clock()
+        with self._uow(write=True) as uow:
+            alert = uow.alerts.get(alert_id)
+            alert.escalated(alert.escalated_at or now, how,
+                            on_call.label() if on_call else None, note)
+            uow.changelog.append(at=now, actor=ESCALATOR, entity="emergency_alert",
+                                 entity_id=alert.id, action=f"escalation_{how}",
+                                 after={"to": alert.escalated_to, "note": note,
+                                        "text": text if how == Escalation.TEXTED else None},
+                                 reason=why)
+            uow.commit()
+            return self._view(uow, alert)
