@@ -130,6 +130,10 @@ BUILT_IN: tuple[Rule, ...] = (
         r"\b(?:water|it'?s)\b.{0,25}\band rising\b",
         r"\b(?:pouring|gushing|spraying|rushing)\b\s+(?:\w+\s+){0,3}(?:everywhere|out|in|down|"
         r"all over|through|into)\b",
+        r"\bwater\s+(?:is\s+)?coming\s+(?:\w+\s+){0,2}(?:fast|quick|hard)",
+        r"\b(?:floor|basement|room)\s+is\s+all\s+water\b",
+        r"\b(?:puddle|water|leak)\b.{0,30}\b(?:keeps getting bigger|getting bigger and|keeps "
+        r"spreading|still coming|keeps coming)\b", r"\binch(?:es)?\s+deep\b",
         r"\bceiling\b.{0,80}\b(?:bulging|sagging|caving|collapsing|coming down|pouring|"
         r"bubbl(?:e|ing))", r"\bceiling\s+(?:is\s+)?(?:dripping|leaking)",
         r"\b(?:running|pouring|spilling|going|spreading)\s+(?:all\s+)?(?:over|across|onto|"
@@ -174,7 +178,8 @@ BUILT_IN: tuple[Rule, ...] = (
         r"quit|won'?t\s+(?:come|turn|start|kick|light)|isn'?t\s+working|out\b|off\b|dead\b)",
         r"\bnot\s+(?:getting\s+any\s+)?heat(?:ing)?\b",
         r"\b(?:furnace|boiler|heater|heat)\b.{0,30}\b(?:nothing happens|completely dead|is dead|"
-        r"won'?t (?:light|fire|ignite)|no fan no)",
+        r"won'?t (?:light|fire|ignite)|no fan no)", r"\bwon'?t (?:light|ignite|fire up)\b",
+        r"\bthermo ?stat\b.{0,30}\b(?:dropping|keeps dropping|going down)\b",
         r"\b(?:house|home|place)\s+is\s+(?:freezing|ice cold|so cold)",
         r"\bno\s+(?:heating)\b", r"\bfurnace\b.{0,20}\bnot\b.{0,10}\bheat"),
         needs=("freezing", "vulnerable")),
@@ -196,8 +201,10 @@ BUILT_IN: tuple[Rule, ...] = (
     Rule("sparks", E, "electrical", (r"\bspark(?:s|ed|ing)\b", r"\barc(?:ing|ed)\b"),
          always=True),
     Rule("water near electricity", E, "general", (
-        r"\bwater\b.{0,50}\b(?:electrical panel|breaker box|panel|outlets?|light fixture|"
-        r"fixture|wiring|wires)\b",
+        r"\bwater\b.{0,70}\b(?:electrical panel|breaker box|panel|outlets?|light fixture|"
+        r"fixture|wiring|wires|plugged in)\b",
+        r"\b(?:puddle|water|leak\w*)\b.{0,60}\b(?:reaching|touching|getting to|under)\s+"
+        r"(?:\w+\s+){0,3}(?:furnace|water heater|freezer|washer|dryer|panel|outlet)",
         r"\b(?:electrical panel|breaker box|outlets?|light fixture|wiring)\b.{0,40}\b(?:wet|"
         r"water|dripping)\b"), always=True),
     Rule("burning smell", E, "electrical", always=True, patterns=(
@@ -214,7 +221,9 @@ BUILT_IN: tuple[Rule, ...] = (
         r"(?:house|home)", r"\blost\s+(?:all\s+)?(?:power|electricity)\b",
         r"\b(?:power|electricity)(?:'s|\s+is|\s+went)?\s+(?:out|off|gone|dead)\b.{0,30}"
         r"\b(?:whole|entire|all of the|everywhere)\b",
-        r"\bneighbou?rs\s+(?:have|still have|all have)\s+(?:power|lights)"),
+        r"\bneighbou?rs\b.{0,20}\b(?:have|still have|all have)\b.{0,15}\b(?:power|lights)",
+        r"\ball (?:the )?(?:power|electricity|lights) in the (?:whole )?(?:house|home)\b.{0,20}"
+        r"\b(?:out|off|gone|went)"),
          unless=(r"\b(?:whole|entire)\s+(?:block|street|neighbou?rhood|area|town)\b",
                  r"\beverybody'?s (?:out|without)\b", r"\bit'?s the (?:utility|power company)\b",
                  r"\bstorm\b.{0,30}\boutage\b")),

@@ -8,13 +8,15 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QMessageBox, QTabWidget, \
-    QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QMainWindow, QMessageBox, \
+    QSystemTrayIcon, QTabWidget, QVBoxLayout, QWidget
 
 from desktop import APP_NAME
+from desktop.domain.emergencies import AlertRuleError
 from desktop.domain.queue import LANE_ORDER, QueueRuleError
 from desktop.services.sync import SyncResult
 from desktop.ui.changelog_tab import ChangeLogTab
+from desktop.ui.emergency_banner import EmergencyBanner
 from desktop.ui.lead_form import LeadForm
 from desktop.ui.leads_tab import LeadsTab
 from desktop.ui.models.queue_model import QueueModel
@@ -34,6 +36,8 @@ class MainWindow(QMainWindow):
     board_loaded = Signal()  # after each queue refresh lands (tests and screenshots wait on it)
     polled = Signal(object)  # the SyncResult of each finished poll
     delivered = Signal(object)  # the DeliveryReport of each delivery run
+    emergency_shown = Signal(list)  # the emergency alerts just (re)notified, as AlertViews
+    emergencies_loaded = Signal(list)  # the open emergency alerts, after each check
     shown = Signal()
 
     def __init__(self, app, runner, demo: bool = False, clock=None):
@@ -70,6 +74,12 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self._header(demo))
+        self.banner = EmergencyBanner()
+        self.banner.acknowledge_requested.connect(self.acknowledge_alert)
+        self.banner.confirm_requested.connect(self.confirm_alert)
+        self.banner.downgrade_requested.connect(self.downgrade_alert)
+        self.banner.open_requested.connect(self.show_caller)
+        layout.addWidget(self.banner)
         layout.addWidget(self.tabs)
         self.setCentralWidget(central)
 
@@ -96,6 +106,16 @@ class MainWindow(QMainWindow):
         app.notifier.fallback = self._alerts.alert.emit  # thread-safe: a queued signal
         self._alert_seq: int | None = None  # alerts up to this change were shown already
         self._checking_alerts = self._alerts_started = False
+        # Emergencies: checked after every poll that raised one, and every few seconds for
+        # repeats and escalations (also those raised by another desk).
+        self.emergency_timer = QTimer(self, interval=5000)
+        self.emergency_timer.timeout.connect(self.check_emergencies)
+        self._checking_emergencies = self._emergency_again = False
+        self.tray = None
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = QSystemTrayIcon(QApplication.windowIcon(), self)
+            self.tray.setToolTip(APP_NAME)
+            self.tray.show()
 
     def _header(self, demo: bool) -> QWidget:
         header = QWidget(objectName="header")
@@ -144,6 +164,9 @@ class MainWindow(QMainWindow):
         if self.app.crm_sync is not None:
             self.poll_crm()
             self.crm_timer.start()
+        if self.app.emergencies is not None:
+            self.check_emergencies()
+            self.emergency_timer.start()
         self.tick_timer.start()
 
     def showEvent(self, event) -> None:
@@ -154,7 +177,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self._closing = True
-        for timer in (self.poll_timer, self.tick_timer, self.deliver_timer, self.crm_timer):
+        for timer in (self.poll_timer, self.tick_timer, self.deliver_timer, self.crm_timer,
+                      self.emergency_timer):
             timer.stop()
         if self.app.sync is not None:
             self.app.sync.stop()  # a long import ends after its current page
@@ -179,6 +203,8 @@ class MainWindow(QMainWindow):
 
     def _polled(self, result: SyncResult) -> None:
         self._polling = False
+        if result.alerts:
+            self.check_emergencies()  # an emergency is shown in the pass that found it
         self.polled.emit(result)
         if result.error:
             self.status.show_poll(f"Last poll failed: {result.error}")
@@ -261,6 +287,72 @@ class MainWindow(QMainWindow):
         if not self._alerts_started:
             self._alerts_started = True
             self.deliver()
+
+    # -- emergencies -----------------------------------------------------------------------
+    def check_emergencies(self) -> None:
+        if self.app.emergencies is None or self._closing:
+            return
+        if self._checking_emergencies:
+            self._emergency_again = True  # one more pass once this one lands
+            return
+        self._checking_emergencies = True
+        self.runner.submit(self._emergency_pass, on_done=self._emergencies_checked,
+                           on_error=self._emergency_check_failed)
+
+    def _emergency_pass(self):
+        """Worker thread: escalate what is due, notify what needs (re)notifying (plyer, or
+        the banner as the fallback), and read the open alerts for the banner."""
+        service = self.app.emergencies
+        escalated = service.escalate_due()
+        notified = service.due_notifications()
+        for alert in notified:
+            self.app.notifier.notify("Emergency call", f"{alert.headline()}. {alert.status()}")
+        return notified, escalated, service.open_alerts()
+
+    def _emergencies_checked(self, outcome) -> None:
+        self._checking_emergencies = False
+        notified, escalated, open_alerts = outcome
+        self.banner.show_alerts(open_alerts)
+        if notified:
+            QApplication.beep()
+            if self.tray is not None:
+                first = notified[0]
+                self.tray.showMessage("Emergency call", first.headline(),
+                                      QSystemTrayIcon.MessageIcon.Critical, 30_000)
+            self.refresh_board()
+            self.emergency_shown.emit(notified)
+        for alert in escalated:
+            self.statusBar().showMessage(f"Emergency: {alert.status()}", 60_000)
+        self.emergencies_loaded.emit(open_alerts)
+        if self._emergency_again:
+            self._emergency_again = False
+            self.check_emergencies()
+
+    def _emergency_check_failed(self, exc: Exception) -> None:
+        self._checking_emergencies = False
+        log.error("emergency check failed: %s", exc)
+        self.statusBar().showMessage(f"Could not check emergency alerts: {exc}", 30_000)
+
+    def acknowledge_alert(self, alert_id: int) -> None:
+        self._alert_action(self.app.emergencies.acknowledge, alert_id)
+
+    def confirm_alert(self, alert_id: int) -> None:
+        self._alert_action(self.app.emergencies.confirm, alert_id)
+
+    def downgrade_alert(self, alert_id: int, urgency: str) -> None:
+        self._alert_action(self.app.emergencies.downgrade, alert_id, urgency)
+
+    def _alert_action(self, action, alert_id: int, *extra) -> None:
+        self.runner.submit(action, alert_id, self.who, *extra,
+                           on_done=self._alert_acted, on_error=self._report)
+
+    def _alert_acted(self, _view) -> None:
+        self.check_emergencies()  # a confirmation escalates at once
+        self.refresh_board()
+
+    def show_caller(self, item_id: int) -> None:
+        self.tabs.setCurrentWidget(self.queue_tab)
+        self.queue_tab.select_item(item_id)
 
     def show_alert(self, title: str, message: str) -> None:
         """Where no native notification could be shown: the status bar and the Leads tab."""
@@ -372,7 +464,7 @@ class MainWindow(QMainWindow):
         self.deliver()  # send it now, not at the next tick
 
     def _report(self, exc: Exception) -> None:
-        if isinstance(exc, QueueRuleError):
+        if isinstance(exc, (QueueRuleError, AlertRuleError)):
             self.statusBar().showMessage(str(exc), 8000)
             self.refresh_board()
             return
