@@ -288,6 +288,9 @@ def make_demo_dir(clock: Clock = utcnow) -> Path:
         "phone.simulator.live_from": (now - timedelta(seconds=90)).isoformat(timespec="seconds"),
         "phone.simulator.live_gap_seconds": 5,  # a lively demo: a missed call every ~10 s
         "desk.user": "Dana",
+        # Someone to escalate to (a fiction number): the demo line sends no real texts.
+        "oncall.rota": {day: {"name": "Sam Ortiz", "phone": "+13125550199"}
+                        for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
     }, actor, reason="demo mode")
     from desktop.adapters.phone.simulator import REGULAR_CALLERS
     for index, (name, phone) in enumerate(REGULAR_CALLERS[:25]):

@@ -166,6 +166,9 @@ class EmergencyService:
     def due_notifications(self) -> list[AlertView]:
         """The open, unacknowledged alerts to (re)notify now; marked as notified."""
         now = self._clock()
+        with self._uow() as uow:  # most checks find nothing: no write lock for those
+            if not any(a.needs_notification(now, self.repeat) for a in uow.alerts.open()):
+                return []
         with self._uow(write=True) as uow:
             due = [a for a in uow.alerts.open() if a.needs_notification(now, self.repeat)]
             for alert in due:

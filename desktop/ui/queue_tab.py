@@ -47,7 +47,7 @@ class QueueTab(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((96, 84, 180, 68, 92, 92, 84, 70, 90)):
+        for column, width in enumerate((96, 84, 180, 68, 104, 92, 84, 70, 90)):
             header.resizeSection(column, width)
         header.setStretchLastSection(True)
         header.setMinimumSectionSize(60)
