@@ -154,7 +154,13 @@ def _sync(args) -> int:
                 failed = True
             else:
                 _say(f"{result.new_calls} new call(s), {result.updated_calls} updated, "
-                     f"{result.new_items} new queue item(s), {result.merged_calls} merged")
+                     f"{result.new_items} new queue item(s), {result.merged_calls} merged"
+                     + (f", {len(result.alerts)} EMERGENCY alert(s)" if result.alerts else ""))
+        if app.emergencies is not None:
+            # Headless (a back-office PC, the desk closed for the night), emergencies are
+            # still escalated to the on-call person on time.
+            for alert in app.emergencies.escalate_due():
+                _say(f"emergency {alert.who}: {alert.status()}")
         if app.crm_sync is not None:
             crm = app.crm_sync.poll()
             _say(f"{app.crm.label}: {crm.contacts} changed contact(s), {crm.jobs} job(s)"

@@ -6,6 +6,7 @@ phone:send_sms is withheld, when the banner says whom to call instead."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -149,3 +150,32 @@ def test_resolving_the_caller_closes_the_alert(desk, twilio_fake, clock):
     assert desk.emergencies.open_alerts() == []
     clock.advance(minutes=10)
     assert desk.emergencies.escalate_due() == [] and twilio_fake.messages == []
+
+
+def test_headless_sync_escalates_on_time_with_no_desk_open(cli, twilio_fake, memory_keyring,
+                                                           app_factory):
+    """The desk is closed for the night; `frontdesk sync` runs on a back-office PC. An
+    emergency nobody acknowledged is still texted to the on-call person."""
+    from datetime import datetime, timezone
+
+    import sqlalchemy
+
+    for key, value in (("phone.provider", "twilio"), ("phone.twilio.account_sid", ACCOUNT_SID),
+                       ("phone.base_url", twilio_fake.url),
+                       ("phone.scopes", '["phone:read_calls", "phone:send_sms"]'),
+                       ("oncall.rota", json.dumps({day: ON_CALL for day in (
+                           "mon", "tue", "wed", "thu", "fri", "sat", "sun")}))):
+        code, _, err = cli("config", "set", key, value)
+        assert code == 0, err
+    assert cli("secret", "set", "phone.twilio.auth_token", stdin=AUTH_TOKEN + "\n")[0] == 0
+    voicemail(twilio_fake, lambda: datetime.now(timezone.utc).replace(microsecond=0), FLOOD)
+    code, _, err = cli("sync", "--once")
+    assert code == 0 and "1 EMERGENCY alert(s)" in err, err
+    assert twilio_fake.messages == []  # inside the window: the desk would have a chance
+    app = app_factory()
+    with app.engine.begin() as conn:  # ten minutes pass with nobody at the desk
+        conn.execute(sqlalchemy.text("UPDATE emergency_alerts SET raised_at = :at"),
+                     {"at": datetime.now(timezone.utc) - timedelta(minutes=10)})
+    code, _, err = cli("sync", "--once")
+    assert code == 0 and "on-call Sam Ortiz (312) 555-0199 was texted" in err, err
+    assert [m["to"] for m in twilio_fake.messages] == [ON_CALL["phone"]]
