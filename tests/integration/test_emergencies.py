@@ -179,3 +179,14 @@ def test_headless_sync_escalates_on_time_with_no_desk_open(cli, twilio_fake, mem
     code, _, err = cli("sync", "--once")
     assert code == 0 and "on-call Sam Ortiz (312) 555-0199 was texted" in err, err
     assert [m["to"] for m in twilio_fake.messages] == [ON_CALL["phone"]]
+
+
+def test_an_old_emergency_found_by_the_first_backfill_is_marked_but_raises_no_alert(
+        desk, twilio_fake, clock):
+    """The first sync reads a week of history: a burst pipe from two days ago is history
+    (its urgency says what it was), not an alert to text someone about now."""
+    voicemail(twilio_fake, clock, FLOOD, minutes_ago=2 * 24 * 60)
+    result = desk.sync.poll()
+    assert result.error is None and result.alerts == []
+    assert desk.emergencies.open_alerts() == []
+    assert {r.phone: r.urgency for r in desk.queue.board()}[CALLER] == "emergency"

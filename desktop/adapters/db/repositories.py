@@ -69,12 +69,6 @@ class CallRepository(_Repo):
         query = select(Call).filter_by(queue_item_id=item_id).order_by(Call.started_at.desc())
         return list(self.session.scalars(query.limit(limit) if limit else query))
 
-    def inbound_count(self, item_id: int, since: datetime) -> int:
-        """Inbound calls merged into the item that started at or after `since`."""
-        c = tables.calls.c
-        return self.session.scalar(select(func.count()).select_from(tables.calls).where(
-            c.queue_item_id == item_id, c.direction == "inbound", c.started_at >= since))
-
     def inbound_ids_by_item(self, item_ids: list[int]) -> dict[int, list[str]]:
         """Provider ids of the inbound calls merged into each item, oldest first."""
         found: dict[int, list[str]] = {i: [] for i in item_ids}
