@@ -156,7 +156,8 @@ def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) ->
             Rota.parse(settings["oncall.rota"], settings["oncall.overrides"],
                        settings["oncall.handover"]), zone, settings["oncall.template"],
             settings["business.name"], timedelta(seconds=settings["alerts.repeat_seconds"]),
-            timedelta(minutes=settings["alerts.escalate_after_minutes"]), clock)
+            timedelta(minutes=settings["alerts.escalate_after_minutes"]), clock,
+            settings=settings_service.load)
     return App(
         data_dir=data_dir, settings=settings, clock=clock, engine=engine, uow=uow,
         secrets=secrets, settings_service=settings_service,

@@ -158,9 +158,15 @@ def _sync(args) -> int:
                      + (f", {len(result.alerts)} EMERGENCY alert(s)" if result.alerts else ""))
         if app.emergencies is not None:
             # Headless (a back-office PC, the desk closed for the night), emergencies are
-            # still escalated to the on-call person on time.
-            for alert in app.emergencies.escalate_due():
-                _say(f"emergency {alert.who}: {alert.status()}")
+            # still escalated to the on-call person on time. A failure here (a locked
+            # database, a network error) is said and tried again next round.
+            try:
+                for alert in app.emergencies.escalate_due():
+                    _say(f"emergency {alert.who}: {alert.status()}")
+            except Exception as exc:
+                logging.getLogger(__name__).exception("escalation failed")
+                _say(f"emergency escalation failed, will try again: {exc}")
+                failed = True
         if app.crm_sync is not None:
             crm = app.crm_sync.poll()
             _say(f"{app.crm.label}: {crm.contacts} changed contact(s), {crm.jobs} job(s)"

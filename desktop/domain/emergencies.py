@@ -98,6 +98,10 @@ class EmergencyAlert:
             raise AlertRuleError("An emergency is downgraded to urgent or routine.")
         if not self.is_open:
             raise AlertRuleError("This alert is already closed.")
+        if self.decision == Decision.CONFIRMED:
+            raise AlertRuleError(f"{self.decided_by} confirmed this emergency (the on-call "
+                                 "person may be on the way): talk to them before standing "
+                                 "it down.")
         self.acknowledge(who, now)
         self.decision, self.decided_by, self.decided_at = Decision.DOWNGRADED, who, now
         self.downgraded_to, self.closed_at = str(to), now

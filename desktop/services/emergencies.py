@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,7 +34,23 @@ log = logging.getLogger(__name__)
 ACTOR = "worker:triage"
 ESCALATOR = "worker:escalation"
 SENDING = "sending"  # an escalation claimed, its text not yet answered
+SENDING_TIMEOUT = timedelta(minutes=2)
 ALERT_WITHIN = timedelta(hours=24)  # older emergency calls get the urgency, not an alert
+
+
+def close_alert_of(uow, item: QueueItem, now: datetime, actor: str, why: str) -> None:
+    """The caller was dealt with (resolved, a lead taken): their open alert closes, so it
+    neither repeats nor texts anyone. Call with the item's unit of work."""
+    alert = uow.alerts.open_for_item(item.id) if item.state == ItemState.DONE else None
+    if alert is None:
+        return
+    alert.close(now)
+    uow.changelog.append(at=now, actor=actor, entity="emergency_alert", entity_id=alert.id,
+                         action="closed", after=alert.snapshot(), reason=why)
+
+
+def _transcript_key(text: str | None) -> str | None:
+    return hashlib.sha256(text.encode()).hexdigest()[:16] if text else None
 
 
 class Triager:
@@ -56,14 +73,19 @@ class Triager:
                                       after_hours=not self._hours.is_open(item.last_call_at,
                                                                           self._zone))
         before = {"urgency": str(item.urgency), "triage": item.triage}
+        heard = _transcript_key(item.last_transcript)
+        new_words = heard != (item.triage or {}).get("transcript")
         item.triage = {"urgency": str(result.urgency), "confidence": result.confidence,
-                       "reasons": list(result.reasons), "sentiment": result.sentiment}
+                       "reasons": list(result.reasons), "sentiment": result.sentiment,
+                       "transcript": heard}
         emergency = result.urgency == Urgency.EMERGENCY
-        if item.urgency_set_by is None or emergency:
-            # A person's decision stands, unless new evidence says emergency (the caller
-            # rang again: "now it's pouring through the ceiling").
-            if emergency and item.urgency_set_by is not None:
-                item.urgency_set_by = None
+        decided = item.urgency_set_by is not None
+        if decided and not (emergency and new_words and item.urgency != Urgency.EMERGENCY):
+            # A person's decision stands. Only a new voicemail that says emergency after
+            # they said it was not ("now it's pouring through the ceiling") reopens it.
+            emergency = emergency and item.urgency == Urgency.EMERGENCY and new_words
+        else:
+            item.urgency_set_by = None
             item.urgency = str(result.urgency)
         if before != {"urgency": str(item.urgency), "triage": item.triage}:
             uow.changelog.append(at=now, actor=ACTOR, entity="queue_item", entity_id=item.id,
@@ -134,8 +156,9 @@ class AlertView:
 class EmergencyService:
     def __init__(self, uow_factory: UnitOfWorkFactory, texting, rota: Rota, zone: ZoneInfo,
                  template: str, business: str, repeat: timedelta, window: timedelta,
-                 clock: Clock = utcnow):
+                 clock: Clock = utcnow, settings=None):
         self._uow, self._texting, self._rota, self._zone = uow_factory, texting, rota, zone
+        self._settings = settings  # () -> the current settings, reread before escalating
         self._template, self._business = template, business
         self.repeat, self.window, self._clock = repeat, window, clock
 
@@ -172,6 +195,7 @@ class EmergencyService:
     def due_notifications(self) -> list[AlertView]:
         """The open, unacknowledged alerts to (re)notify now; marked as notified."""
         now = self._clock()
+        self._close_settled()
         with self._uow() as uow:  # most checks find nothing: no write lock for those
             if not any(a.needs_notification(now, self.repeat) for a in uow.alerts.open()):
                 return []
@@ -185,6 +209,23 @@ class EmergencyService:
             views = [self._view(uow, a) for a in due]
             uow.commit()
         return views
+
+    def _close_settled(self) -> None:
+        """Alerts whose caller is already resolved (by whatever path) close."""
+        with self._uow() as uow:
+            settled = [a.id for a in uow.alerts.open()
+                       if (item := uow.queue.get(a.queue_item_id)) is None
+                       or item.state == ItemState.DONE]
+        if not settled:
+            return
+        now = self._clock()
+        with self._uow(write=True) as uow:
+            for alert_id in settled:
+                alert = uow.alerts.get(alert_id)
+                item = uow.queue.get(alert.queue_item_id)
+                if item is not None:
+                    close_alert_of(uow, item, now, ACTOR, "the caller was dealt with")
+            uow.commit()
 
     def acknowledge(self, alert_id: int, who: str) -> AlertView:
         return self._act(alert_id, who, "acknowledged", lambda a, now: a.acknowledge(who, now))
@@ -233,11 +274,20 @@ class EmergencyService:
     def escalate_due(self) -> list[AlertView]:
         """Text the on-call person for each alert that needs it now. Each alert is claimed
         in its own transaction first (two desks never text twice), then texted, then the
-        outcome recorded."""
+        outcome recorded. A claim whose outcome never got recorded (the process died
+        mid-send) is reported as failed after SENDING_TIMEOUT: a person must call."""
+        self._reload()
         done = []
         now = self._clock()
         with self._uow() as uow:
-            due = [a.id for a in uow.alerts.open() if a.needs_escalation(now, self.window)]
+            alerts = uow.alerts.open()
+            due = [a.id for a in alerts if a.needs_escalation(now, self.window)]
+            stuck = [a.id for a in alerts if a.escalation == SENDING
+                     and now - a.escalated_at > SENDING_TIMEOUT]
+        for alert_id in stuck:
+            done.append(self._record(alert_id, Escalation.FAILED, None, (
+                "It is not known whether the text to the on-call person went (the sending "
+                "desk stopped): call them now."), "escalation interrupted", keep_to=True))
         for alert_id in due:
             claimed = self._claim(alert_id)
             if claimed is not None:
@@ -277,6 +327,18 @@ class EmergencyService:
             "business": self._business, "reasons": "; ".join(alert.reasons[:2]),
             "on_call": on_call.name})
 
+    def _reload(self) -> None:
+        """The rota, the template and the texting permission as the owner has them now,
+        not as they were when this desk started."""
+        if self._settings is None:
+            return
+        settings = self._settings()
+        self._rota = Rota.parse(settings["oncall.rota"], settings["oncall.overrides"],
+                                settings["oncall.handover"])
+        self._template = settings["oncall.template"]
+        if self._texting is not None:
+            self._texting.granted = frozenset(settings["phone.scopes"])
+
     def _escalate(self, alert_id: int, on_call: OnCall | None, text: str | None,
                   why: str) -> AlertView:
         if on_call is None:
@@ -297,15 +359,19 @@ class EmergencyService:
                 log.warning("escalation text failed: %s", exc)
                 how, note = Escalation.FAILED, (f"The text to {on_call.label()} failed "
                                                 f"({exc}): call them now.")
+        return self._record(alert_id, how, on_call.label() if on_call else None, note, why,
+                            text=text if how == Escalation.TEXTED else None)
+
+    def _record(self, alert_id: int, how: Escalation, to: str | None, note: str | None,
+                why: str, text: str | None = None, keep_to: bool = False) -> AlertView:
         now = self._clock()
         with self._uow(write=True) as uow:
             alert = uow.alerts.get(alert_id)
             alert.escalated(alert.escalated_at or now, how,
-                            on_call.label() if on_call else None, note)
+                            alert.escalated_to if keep_to else to, note)
             uow.changelog.append(at=now, actor=ESCALATOR, entity="emergency_alert",
                                  entity_id=alert.id, action=f"escalation_{how}",
-                                 after={"to": alert.escalated_to, "note": note,
-                                        "text": text if how == Escalation.TEXTED else None},
+                                 after={"to": alert.escalated_to, "note": note, "text": text},
                                  reason=why)
             uow.commit()
             return self._view(uow, alert)

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 from desktop.domain.changelog import person
 from desktop.domain.clock import Clock, utcnow
-from desktop.domain.queue import Disposition, ItemState, QueueItem, QueueRuleError
+from desktop.domain.queue import Disposition, QueueItem, QueueRuleError
+from desktop.services.emergencies import close_alert_of
 from desktop.services.unit_of_work import UnitOfWorkFactory
 from desktop.services.views import CallRow, HistoryRow, ItemDetail, QueueRow
 
@@ -99,12 +100,7 @@ class QueueService:
             uow.changelog.append(at=now, actor=person(who), entity="queue_item",
                                  entity_id=item.id, action=action, before=before,
                                  after=item.snapshot(), reason=reason)
-            alert = uow.alerts.open_for_item(item.id) if item.state == ItemState.DONE else None
-            if alert is not None:  # the caller was dealt with: nothing left to alert about
-                alert.close(now)
-                uow.changelog.append(at=now, actor=person(who), entity="emergency_alert",
-                                     entity_id=alert.id, action="closed",
-                                     after=alert.snapshot(), reason=f"item {action}")
+            close_alert_of(uow, item, now, person(who), f"item {action}")
             uow.commit()
             return self._rows(uow, [item])[0]
 

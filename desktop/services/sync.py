@@ -273,7 +273,14 @@ class PhoneSync:
     def _triage(self, uow, item: QueueItem, now: datetime, result: SyncResult) -> None:
         if self._triager is None:
             return
-        alert = self._triager.apply(uow, item, now)
+        # In a savepoint: a triage failure (a bug, a rule that cannot run) costs the
+        # item its triage, never the call or the page.
+        try:
+            with uow.savepoint():
+                alert = self._triager.apply(uow, item, now)
+        except Exception:
+            log.exception("triage of queue item %s failed; the call is stored", item.id)
+            return
         if alert is not None:
             result.alerts.append(alert.id)
 

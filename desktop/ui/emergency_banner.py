@@ -36,6 +36,11 @@ class EmergencyBanner(QFrame):
                                             text="Not an emergency ▾")
         self.downgrade_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QMenu(self.downgrade_button)
+        # The alert shown when the menu opened is the one downgraded, even if a newer
+        # alert takes the banner while the menu is open.
+        self._menu_alert: int | None = None
+        menu.aboutToShow.connect(lambda: setattr(
+            self, "_menu_alert", self.current.id if self.current else None))
         for urgency in ("urgent", "routine"):
             menu.addAction(f"Downgrade to {urgency}",
                            lambda u=urgency: self._downgrade(u))
@@ -87,5 +92,8 @@ class EmergencyBanner(QFrame):
         self.downgrade_button.setVisible(alert.decision is None)
 
     def _downgrade(self, urgency: str) -> None:
-        if self.current is not None:
-            self.downgrade_requested.emit(self.current.id, urgency)
+        alert_id = self._menu_alert if self._menu_alert is not None else (
+            self.current.id if self.current else None)
+        self._menu_alert = None
+        if alert_id is not None:
+            self.downgrade_requested.emit(alert_id, urgency)

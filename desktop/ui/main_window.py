@@ -303,10 +303,18 @@ class MainWindow(QMainWindow):
         """Worker thread: escalate what is due, notify what needs (re)notifying (plyer, or
         the banner as the fallback), and read the open alerts for the banner."""
         service = self.app.emergencies
-        escalated = service.escalate_due()
-        notified = service.due_notifications()
-        for alert in notified:
-            self.app.notifier.notify("Emergency call", f"{alert.headline()}. {alert.status()}")
+        notified, escalated = [], []
+        try:  # first the people in the room, then the on-call person (a slow provider)
+            notified = service.due_notifications()
+            for alert in notified:
+                self.app.notifier.notify("Emergency call",
+                                         f"{alert.headline()}. {alert.status()}")
+        except Exception:
+            log.exception("emergency notifications failed")
+        try:
+            escalated = service.escalate_due()
+        except Exception:
+            log.exception("emergency escalation failed; the next check tries again")
         return notified, escalated, service.open_alerts()
 
     def _emergencies_checked(self, outcome) -> None:

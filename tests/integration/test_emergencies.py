@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from fake_twilio import (  # noqa: F401  (fixtures)
@@ -190,3 +191,72 @@ def test_an_old_emergency_found_by_the_first_backfill_is_marked_but_raises_no_al
     assert result.error is None and result.alerts == []
     assert desk.emergencies.open_alerts() == []
     assert {r.phone: r.urgency for r in desk.queue.board()}[CALLER] == "emergency"
+
+
+def test_taking_a_lead_for_the_caller_closes_the_alert(desk, twilio_fake, clock):
+    from desktop.domain.leads import LeadDraft
+    voicemail(twilio_fake, clock, FLOOD)
+    desk.sync.poll()
+    [alert] = desk.emergencies.open_alerts()
+    desk.leads.create(LeadDraft.from_mapping({
+        "name": "Maria Gonzalez", "phone": CALLER, "service_address": "2214 W Belmont Ave",
+        "service_type": "Leak / burst pipe", "urgency": "emergency", "source": "Yelp",
+        "queue_item_id": alert.queue_item_id}), "Dana")
+    assert desk.emergencies.open_alerts() == []
+    clock.advance(minutes=10)
+    assert desk.emergencies.due_notifications() == [] and desk.emergencies.escalate_due() == []
+    assert twilio_fake.messages == []
+
+
+def test_a_persons_downgrade_stands_until_a_new_voicemail_says_otherwise(desk, twilio_fake,
+                                                                         clock):
+    voicemail(twilio_fake, clock, FLOOD)
+    desk.sync.poll()
+    [alert] = desk.emergencies.open_alerts()
+    desk.emergencies.downgrade(alert.id, "Dana", "urgent")
+    # She rings again and hangs up: same voicemail on the item, no new evidence.
+    clock.advance(minutes=2)
+    twilio_fake.add(twilio_call(frm=CALLER, to=SHOP_NUMBER, start=clock() - timedelta(
+        seconds=40), ring=25, status="no-answer"))
+    assert desk.sync.poll().alerts == []
+    assert {r.phone: r.urgency for r in desk.queue.board()}[CALLER] == "urgent"
+    # A new voicemail that says emergency reopens it.
+    clock.advance(minutes=2)
+    voicemail(twilio_fake, clock, "it's maria again, now the ceiling is coming down, "
+              "water everywhere", minutes_ago=1)
+    assert len(desk.sync.poll().alerts) == 1
+    assert {r.phone: r.urgency for r in desk.queue.board()}[CALLER] == "emergency"
+
+
+def test_a_confirmed_emergency_is_not_stood_down_by_a_stale_click(desk, twilio_fake, clock):
+    voicemail(twilio_fake, clock, FLOOD)
+    desk.sync.poll()
+    [alert] = desk.emergencies.open_alerts()
+    desk.emergencies.confirm(alert.id, "Owner")
+    with pytest.raises(AlertRuleError, match="Owner confirmed this emergency"):
+        desk.emergencies.downgrade(alert.id, "Dana", "routine")
+
+
+def test_an_interrupted_send_is_reported_so_a_person_calls(desk, twilio_fake, clock):
+    voicemail(twilio_fake, clock, FLOOD)
+    desk.sync.poll()
+    clock.advance(minutes=6)
+    [alert] = desk.emergencies.open_alerts()
+    assert desk.emergencies._claim(alert.id) is not None  # claimed, then the desk died
+    assert desk.emergencies.get(alert.id).escalation == "sending"
+    clock.advance(minutes=3)
+    [reported] = desk.emergencies.escalate_due()
+    assert reported.escalation == "failed" and "call them now" in reported.status()
+    assert twilio_fake.messages == []
+
+
+def test_a_rota_change_reaches_a_desk_that_is_already_running(desk, twilio_fake, clock):
+    voicemail(twilio_fake, clock, FLOOD)
+    desk.sync.poll()
+    swap = {"name": "Lee Park", "phone": "+13125550111"}
+    today = clock().astimezone(ZoneInfo("America/Chicago")).date().isoformat()
+    desk.settings_service.set("oncall.overrides", {today: swap}, person("owner"))
+    clock.advance(minutes=6)
+    [escalated] = desk.emergencies.escalate_due()
+    assert escalated.escalated_to.startswith("Lee Park")
+    assert twilio_fake.messages[0]["to"] == swap["phone"]

@@ -54,6 +54,11 @@ class SqlUnitOfWork:
     def flush(self) -> None:
         self.session.flush()
 
+    def savepoint(self):
+        """A nested transaction: `with uow.savepoint(): ...` undoes only its own writes
+        when it raises."""
+        return self.session.begin_nested()
+
 
 def uow_factory(session_factory: sessionmaker):
     def make(write: bool = False) -> SqlUnitOfWork:
