@@ -27,7 +27,7 @@ from desktop.domain.calls import MISSED_OUTCOMES
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 3
 LIVE_HOURS = 24
-LIVE_GAP_SECONDS = 2  # ~43,000 calls: a sync --once takes seconds, long enough to strike
+LIVE_GAP_SECONDS = 4  # ~21,600 calls: a sync --once takes seconds, long enough to strike
 BACKFILL_DAYS = 30
 MISSED = tuple(str(o) for o in MISSED_OUTCOMES)
 
