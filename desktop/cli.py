@@ -396,6 +396,14 @@ def _triage(args) -> int:
         f"{result.sentiment}", *(f"  - {reason}" for reason in result.reasons)])
 
 
+def _optout(args) -> int:
+    from desktop.domain.optout import classify
+    text = sys.stdin.read() if args.text == "-" else args.text
+    result = classify(text)
+    verdict = "opt-out" if result.opt_out else "opt-in" if result.opt_in else "neither"
+    return _show(args, result.to_json(), [f"{verdict} ({result.why})"])
+
+
 def _doctor(args) -> int:
     from desktop.services.doctor import run_checks
     app = _app(args)
@@ -502,6 +510,13 @@ def _parser() -> argparse.ArgumentParser:
     triage.add_argument("--after-hours", action="store_true", help="the shop was closed")
     triage.add_argument("--rules", action="store_true", help="list the rules in force")
     triage.set_defaults(handler=_triage)
+
+    optout = sub.add_parser("optout", parents=[common, as_json],
+                            help="is an inbound text an opt-out (STOP...) or an opt-in (START)?")
+    optout.add_argument("action", choices=("classify",))
+    optout.add_argument("--text", required=True,
+                        help="the inbound message ('-' reads standard input)")
+    optout.set_defaults(handler=_optout)
 
     doctor = sub.add_parser("doctor", parents=[common], help="check settings, keyring, "
                             "database and connectors")
