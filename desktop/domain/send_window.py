@@ -22,6 +22,8 @@ import phonenumbers
 from phonenumbers import geocoder
 from phonenumbers import timezone as number_zones
 
+from desktop.domain.address import STATE_CODES
+
 FEDERAL = (time(8, 0), time(21, 0))
 
 
@@ -43,21 +45,6 @@ STATE_RULES = {rule.state: rule for rule in (
               law="Texas Business & Commerce Code 301.051"),
 )}
 
-_STATES = {
-    "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
-    "colorado": "CO", "connecticut": "CT", "delaware": "DE", "florida": "FL",
-    "georgia": "GA", "hawaii": "HI", "idaho": "ID", "illinois": "IL", "indiana": "IN",
-    "iowa": "IA", "kansas": "KS", "kentucky": "KY", "louisiana": "LA", "maine": "ME",
-    "maryland": "MD", "massachusetts": "MA", "michigan": "MI", "minnesota": "MN",
-    "mississippi": "MS", "missouri": "MO", "montana": "MT", "nebraska": "NE",
-    "nevada": "NV", "new hampshire": "NH", "new jersey": "NJ", "new mexico": "NM",
-    "new york": "NY", "north carolina": "NC", "north dakota": "ND", "ohio": "OH",
-    "oklahoma": "OK", "oregon": "OR", "pennsylvania": "PA", "rhode island": "RI",
-    "south carolina": "SC", "south dakota": "SD", "tennessee": "TN", "texas": "TX",
-    "utah": "UT", "vermont": "VT", "virginia": "VA", "washington": "WA",
-    "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
-    "washington d.c.": "DC", "district of columbia": "DC",
-}
 
 
 @dataclass(frozen=True)
@@ -97,7 +84,7 @@ def recipient(number: str, fallback_zone: str) -> Recipient:
     state = None
     if parsed.country_code == 1 and place:
         tail = place.rsplit(",", 1)[-1].strip()
-        state = tail if len(tail) == 2 and tail.isupper() else _STATES.get(place.lower())
+        state = tail if len(tail) == 2 and tail.isupper() else STATE_CODES.get(place.lower())
     return Recipient(number, tuple(zones) or (ZoneInfo(fallback_zone),), state)
 
 
