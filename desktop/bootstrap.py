@@ -36,7 +36,7 @@ from desktop.config import Settings
 from desktop.domain import crm as crm_rules
 from desktop.domain.changelog import worker
 from desktop.domain.clock import Clock, utcnow
-from desktop.domain.oncall import OpeningHours, Rota
+from desktop.domain.oncall import OpeningHours
 from desktop.services.changelog import ChangeLogService
 from desktop.services.crm_access import ScopedCrm
 from desktop.services.crm_sync import CrmSync
@@ -151,13 +151,8 @@ def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) ->
             overlap=timedelta(seconds=settings["phone.overlap_seconds"]),
             backfill=timedelta(days=settings["phone.backfill_days"]),
             source_by_number=settings["phone.source_by_number"]), clock, triager=triager)
-        emergencies = EmergencyService(
-            uow, Texting(uow, phone, settings["phone.scopes"], clock),
-            Rota.parse(settings["oncall.rota"], settings["oncall.overrides"],
-                       settings["oncall.handover"]), zone, settings["oncall.template"],
-            settings["business.name"], timedelta(seconds=settings["alerts.repeat_seconds"]),
-            timedelta(minutes=settings["alerts.escalate_after_minutes"]), clock,
-            settings=settings_service.load)
+        emergencies = EmergencyService(uow, Texting(uow, phone, settings["phone.scopes"], clock),
+                                       settings, clock, reload=settings_service.load)
     return App(
         data_dir=data_dir, settings=settings, clock=clock, engine=engine, uow=uow,
         secrets=secrets, settings_service=settings_service,

@@ -23,6 +23,7 @@ class Decision(StrEnum):
 
 
 class Escalation(StrEnum):
+    SENDING = "sending"            # claimed by a desk, the provider's answer not recorded yet
     TEXTED = "texted"              # the on-call person got the text
     NOT_ALLOWED = "not_allowed"    # phone:send_sms not granted: the banner says whom to call
     NOBODY = "nobody_on_call"      # no one on the rota right now
@@ -73,6 +74,12 @@ class EmergencyAlert:
         if self.decision == Decision.CONFIRMED:
             return True
         return self.acknowledged_at is None and now - self.raised_at >= window
+
+    def send_unanswered(self, now: datetime, timeout: timedelta) -> bool:
+        """Claimed for texting longer than `timeout` ago with no outcome recorded: the
+        sending desk stopped mid-send, and nobody knows whether the text went."""
+        return (self.is_open and self.escalation == Escalation.SENDING
+                and now - self.escalated_at > timeout)
 
     # -- what people do ----------------------------------------------------------------------
     def notified(self, now: datetime) -> None:

@@ -24,16 +24,16 @@ import unicodedata
 from dataclasses import dataclass
 
 KEYWORDS_OUT = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke",
-                "optout", "stopp", "stpo", "unsubcribe", "unsuscribe", "unsubscribe",
+                "optout", "stopp", "stpo", "unsubcribe", "unsuscribe",
                 "arret", "arrete", "arretez", "pare", "parar", "para", "alto", "basta",
                 "baja", "cancelar", "sair", "nomas", "remove", "退订", "停止", "取消订阅",
                 "dung", "dunglai", "huy"}
-KEYWORDS_IN = {"start", "unstop", "subscribe", "resubscribe", "yes start"}
+KEYWORDS_IN = {"start", "unstop", "subscribe", "resubscribe"}
 # Words that may stand around a keyword without changing its meaning ("STOP please").
 _FILLER = {"please", "pls", "plz", "now", "me", "it", "thanks", "thank", "you", "all",
            "texting", "texts", "messages", "messaging", "this", "already", "ok", "okay",
            "por", "favor", "merci", "sil", "vous", "plait", "obrigado", "obrigada", "lai",
-           "right", "away", "asap", "immediately", "pleaseee", "thx", "out", "opt", "me."}
+           "right", "away", "asap", "immediately", "pleaseee", "thx", "out", "opt"}
 
 _OUT_PHRASES = [
     r"\bstop\s+(?:all\s+)?(?:texting|messaging|sending|contacting|the\s+texts|these|your|"
@@ -95,14 +95,14 @@ def classify(text: str | None) -> Classified:
         return Classified(False, False, "empty")
     core = [w for w in words if w not in _FILLER]
     joined = "".join(core)
-    # A keyword as the message (with polite words around it) is the carriers' rule.
-    if len(core) <= 2 and (joined in KEYWORDS_OUT or (core and core[0] in KEYWORDS_OUT
-                                                      and len(core) == 1)):
+    # A keyword as the message (with polite words around it) is the carriers' rule; so
+    # are keywords repeated ("stop stop stop") or split ("no mas", "opt out").
+    if len(core) <= 2 and joined in KEYWORDS_OUT:
         return Classified(True, False, f"keyword '{joined}'")
-    if len(core) == 2 and core[0] in KEYWORDS_OUT and core[1] in KEYWORDS_OUT:
+    if core and len(core) <= 4 and all(w in KEYWORDS_OUT for w in core):
         return Classified(True, False, f"keywords '{' '.join(core)}'")
-    if len(core) <= 2 and (" ".join(core) in KEYWORDS_IN or joined in KEYWORDS_IN):
-        return Classified(False, True, f"keyword '{' '.join(core)}'")
+    if len(core) <= 2 and joined in KEYWORDS_IN:
+        return Classified(False, True, f"keyword '{joined}'")
     for pattern in _IN:
         if pattern.search(words_text):
             return Classified(False, True, f"phrase '{pattern.search(words_text).group(0)}'")
@@ -110,6 +110,4 @@ def classify(text: str | None) -> Classified:
         found = pattern.search(words_text)
         if found:
             return Classified(True, False, f"phrase '{found.group(0)}'")
-    if core and len(core) <= 4 and all(w in KEYWORDS_OUT for w in core):
-        return Classified(True, False, f"keywords '{' '.join(core)}'")  # "stop stop stop"
     return Classified(False, False, "no opt-out words")

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from desktop.domain.queue import Urgency
@@ -76,7 +76,6 @@ class Criteria:
     plus the owner's own phrases."""
 
     rules: tuple[Rule, ...]
-    upset_words: tuple[str, ...] = field(default=())
 
     @classmethod
     def for_shop(cls, trades: Iterable[str] = TRADES, disabled: Iterable[str] = (),
@@ -422,8 +421,6 @@ def triage(transcript: str | None, *, criteria: Criteria | None = None,
             emergencies.append(f"{hit.rule.name}{extra}: '{hit.phrase}'")
         elif hit.rule.urgency == U:
             urgents.append(f"{hit.rule.name}: '{hit.phrase}'")
-        else:
-            pass  # an owner's routine phrase: counted below
     owner_routine = [h for h in hits if h.rule.urgency == R]
     calm_down = bool(_NOT_EMERGENCY.search(text))
 

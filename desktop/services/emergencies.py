@@ -27,13 +27,13 @@ from desktop.domain.permissions import ScopeRefused
 from desktop.domain.phone import display
 from desktop.domain.queue import ItemState, QueueItem, Urgency
 from desktop.domain.triage import REPEAT_WINDOW_MINUTES
+from desktop.services.texting import Texting
 from desktop.services.triage import TriageService
 from desktop.services.unit_of_work import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 ACTOR = "worker:triage"
 ESCALATOR = "worker:escalation"
-SENDING = "sending"  # an escalation claimed, its text not yet answered
 SENDING_TIMEOUT = timedelta(minutes=2)
 ALERT_WITHIN = timedelta(hours=24)  # older emergency calls get the urgency, not an alert
 
@@ -80,10 +80,11 @@ class Triager:
                        "transcript": heard}
         emergency = result.urgency == Urgency.EMERGENCY
         decided = item.urgency_set_by is not None
-        if decided and not (emergency and new_words and item.urgency != Urgency.EMERGENCY):
-            # A person's decision stands. Only a new voicemail that says emergency after
-            # they said it was not ("now it's pouring through the ceiling") reopens it.
-            emergency = emergency and item.urgency == Urgency.EMERGENCY and new_words
+        # A person's decision stands. Only a new voicemail that says emergency after they
+        # said it was not ("now it's pouring through the ceiling") reopens it.
+        reopened = emergency and new_words and item.urgency != Urgency.EMERGENCY
+        if decided and not reopened:
+            emergency = emergency and new_words  # theirs was "emergency" too: alert anew
         else:
             item.urgency_set_by = None
             item.urgency = str(result.urgency)
@@ -144,7 +145,7 @@ class AlertView:
             parts.append("Not acknowledged yet")
         if self.escalation == Escalation.TEXTED:
             parts.append(f"on-call {self.escalated_to} was texted")
-        elif self.escalation == SENDING:
+        elif self.escalation == Escalation.SENDING:
             parts.append(f"texting on-call {self.escalated_to}…")
         elif self.escalation in (Escalation.NOT_ALLOWED, Escalation.FAILED):
             parts.append(self.escalation_note or "call the on-call person")
@@ -154,26 +155,38 @@ class AlertView:
 
 
 class EmergencyService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, texting, rota: Rota, zone: ZoneInfo,
-                 template: str, business: str, repeat: timedelta, window: timedelta,
-                 clock: Clock = utcnow, settings=None):
-        self._uow, self._texting, self._rota, self._zone = uow_factory, texting, rota, zone
-        self._settings = settings  # () -> the current settings, reread before escalating
-        self._template, self._business = template, business
-        self.repeat, self.window, self._clock = repeat, window, clock
+    def __init__(self, uow_factory: UnitOfWorkFactory, texting: Texting, settings,
+                 clock: Clock = utcnow, reload=None):
+        """`settings`: the app's settings now; `reload`: () -> the settings as they are
+        later, read again before each escalation (a rota swap, a withdrawn permission)."""
+        self._uow, self._texting, self._clock, self._reload = uow_factory, texting, clock, reload
+        self._apply(settings)
+
+    def _apply(self, settings) -> None:
+        self._zone = ZoneInfo(settings["business.timezone"])
+        self._rota = Rota.parse(settings["oncall.rota"], settings["oncall.overrides"],
+                                settings["oncall.handover"])
+        self._template, self._business = settings["oncall.template"], settings["business.name"]
+        self.repeat = timedelta(seconds=settings["alerts.repeat_seconds"])
+        self.window = timedelta(minutes=settings["alerts.escalate_after_minutes"])
+        self._texting.granted = frozenset(settings["phone.scopes"])
 
     # -- reading -----------------------------------------------------------------------------
     def open_alerts(self) -> list[AlertView]:
+        on_call = self._on_call_now()
         with self._uow() as uow:
-            return [self._view(uow, a) for a in uow.alerts.open()]
+            return [self._view(uow, a, on_call) for a in uow.alerts.open()]
 
     def get(self, alert_id: int) -> AlertView:
         with self._uow() as uow:
             return self._view(uow, self._alert(uow, alert_id))
 
-    def _view(self, uow, alert: EmergencyAlert) -> AlertView:
-        item = uow.queue.get(alert.queue_item_id)
+    def _on_call_now(self) -> str | None:
         on_call = self._rota.on_call(self._clock(), self._zone)
+        return on_call.label() if on_call else None
+
+    def _view(self, uow, alert: EmergencyAlert, on_call: str | None = None) -> AlertView:
+        item = uow.queue.get(alert.queue_item_id)
         return AlertView(
             id=alert.id, queue_item_id=alert.queue_item_id, phone=alert.phone,
             caller=item.caller_name if item else None, reasons=tuple(alert.reasons),
@@ -182,7 +195,7 @@ class EmergencyService:
             decision=alert.decision, decided_by=alert.decided_by,
             escalation=alert.escalation, escalated_to=alert.escalated_to,
             escalation_note=alert.escalation_note, closed=not alert.is_open,
-            on_call=on_call.label() if on_call else None)
+            on_call=on_call or self._on_call_now())
 
     @staticmethod
     def _alert(uow, alert_id: int) -> EmergencyAlert:
@@ -195,7 +208,6 @@ class EmergencyService:
     def due_notifications(self) -> list[AlertView]:
         """The open, unacknowledged alerts to (re)notify now; marked as notified."""
         now = self._clock()
-        self._close_settled()
         with self._uow() as uow:  # most checks find nothing: no write lock for those
             if not any(a.needs_notification(now, self.repeat) for a in uow.alerts.open()):
                 return []
@@ -210,49 +222,31 @@ class EmergencyService:
             uow.commit()
         return views
 
-    def _close_settled(self) -> None:
-        """Alerts whose caller is already resolved (by whatever path) close."""
-        with self._uow() as uow:
-            settled = [a.id for a in uow.alerts.open()
-                       if (item := uow.queue.get(a.queue_item_id)) is None
-                       or item.state == ItemState.DONE]
-        if not settled:
-            return
-        now = self._clock()
-        with self._uow(write=True) as uow:
-            for alert_id in settled:
-                alert = uow.alerts.get(alert_id)
-                item = uow.queue.get(alert.queue_item_id)
-                if item is not None:
-                    close_alert_of(uow, item, now, ACTOR, "the caller was dealt with")
-            uow.commit()
-
     def acknowledge(self, alert_id: int, who: str) -> AlertView:
-        return self._act(alert_id, who, "acknowledged", lambda a, now: a.acknowledge(who, now))
+        return self._act(alert_id, who, "acknowledged",
+                         lambda alert, now, _uow: alert.acknowledge(who, now))
 
     def confirm(self, alert_id: int, who: str) -> AlertView:
         def confirm(alert, now, uow):
             alert.confirm(who, now)
             self._set_urgency(uow, alert, Urgency.EMERGENCY, who, now)
-        return self._act(alert_id, who, "confirmed", confirm, with_uow=True)
+        return self._act(alert_id, who, "confirmed", confirm)
 
     def downgrade(self, alert_id: int, who: str, to: Urgency | str) -> AlertView:
         def downgrade(alert, now, uow):
             alert.downgrade(who, now, to)
             self._set_urgency(uow, alert, Urgency(to), who, now)
-        return self._act(alert_id, who, "downgraded", downgrade, with_uow=True,
+        return self._act(alert_id, who, "downgraded", downgrade,
                          reason=f"not an emergency: {to}")
 
-    def _act(self, alert_id: int, who: str, action: str, change, with_uow: bool = False,
+    def _act(self, alert_id: int, who: str, action: str, change,
              reason: str | None = None) -> AlertView:
+        """`change(alert, now, uow)` in one transaction with its change-log entry."""
         with self._uow(write=True) as uow:
             alert = self._alert(uow, alert_id)
             now = self._clock()
             before = alert.snapshot()
-            if with_uow:
-                change(alert, now, uow)
-            else:
-                change(alert, now)
+            change(alert, now, uow)
             uow.changelog.append(at=now, actor=person(who), entity="emergency_alert",
                                  entity_id=alert.id, action=action, before=before,
                                  after=alert.snapshot(), reason=reason)
@@ -276,14 +270,14 @@ class EmergencyService:
         in its own transaction first (two desks never text twice), then texted, then the
         outcome recorded. A claim whose outcome never got recorded (the process died
         mid-send) is reported as failed after SENDING_TIMEOUT: a person must call."""
-        self._reload()
         done = []
         now = self._clock()
         with self._uow() as uow:
             alerts = uow.alerts.open()
             due = [a.id for a in alerts if a.needs_escalation(now, self.window)]
-            stuck = [a.id for a in alerts if a.escalation == SENDING
-                     and now - a.escalated_at > SENDING_TIMEOUT]
+            stuck = [a.id for a in alerts if a.send_unanswered(now, SENDING_TIMEOUT)]
+        if (due or stuck) and self._reload is not None:
+            self._apply(self._reload())  # only when about to text: not a read every check
         for alert_id in stuck:
             done.append(self._record(alert_id, Escalation.FAILED, None, (
                 "It is not known whether the text to the on-call person went (the sending "
@@ -303,7 +297,7 @@ class EmergencyService:
             on_call = self._rota.on_call(now, self._zone)
             why = ("confirmed by " + alert.decided_by if alert.decision == "confirmed" else
                    f"not acknowledged within {int(self.window.total_seconds() // 60)} min")
-            alert.escalated(now, SENDING, on_call.label() if on_call else None, why)
+            alert.escalated(now, Escalation.SENDING, on_call.label() if on_call else None, why)
             uow.changelog.append(at=now, actor=ESCALATOR, entity="emergency_alert",
                                  entity_id=alert.id, action="escalating",
                                  after={"to": alert.escalated_to, "why": why})
@@ -327,25 +321,10 @@ class EmergencyService:
             "business": self._business, "reasons": "; ".join(alert.reasons[:2]),
             "on_call": on_call.name})
 
-    def _reload(self) -> None:
-        """The rota, the template and the texting permission as the owner has them now,
-        not as they were when this desk started."""
-        if self._settings is None:
-            return
-        settings = self._settings()
-        self._rota = Rota.parse(settings["oncall.rota"], settings["oncall.overrides"],
-                                settings["oncall.handover"])
-        self._template = settings["oncall.template"]
-        if self._texting is not None:
-            self._texting.granted = frozenset(settings["phone.scopes"])
-
     def _escalate(self, alert_id: int, on_call: OnCall | None, text: str | None,
                   why: str) -> AlertView:
         if on_call is None:
             how, note = Escalation.NOBODY, "Nobody is on call on the rota now: phone the owner."
-        elif self._texting is None:
-            how, note = Escalation.NOT_ALLOWED, (f"Call {on_call.label()} now: this phone "
-                                                 "line cannot send texts.")
         else:
             try:
                 self._texting.send(on_call.phone, text, ESCALATOR,
