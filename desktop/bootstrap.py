@@ -43,8 +43,10 @@ from desktop.services.crm_sync import CrmSync
 from desktop.services.delivery import DeliveryService, QueueForDelivery
 from desktop.services.duplicates import DuplicateService
 from desktop.services.emergencies import EmergencyService, Triager
+from desktop.services.followup import FollowUpService
 from desktop.services.health import HealthService
 from desktop.services.intake import LeadService
+from desktop.services.messages import ConsentService, MessageSync
 from desktop.services.queue import QueueService
 from desktop.services.settings import SettingsService
 from desktop.services.sync import PhoneSync, SyncPolicy
@@ -87,6 +89,9 @@ class App:
     sync: PhoneSync | None
     migration: migrate.MigrationReport
     emergencies: EmergencyService | None = None  # None without a phone line
+    followup: FollowUpService | None = None      # None without a phone line
+    messages: MessageSync | None = None          # inbound texts; None without a phone line
+    consent: ConsentService | None = None
     log_handler: logging.Handler | None = None
 
     @property
@@ -142,23 +147,30 @@ def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) ->
         crm_sync = CrmSync(uow, scoped, clock)
         destination = QueueForDelivery(remote.name, remote.label)
     phone = _phone(settings, secrets, clock)
-    sync = emergencies = None
+    sync = emergencies = followup = messages = None
     if phone is not None:
         zone = ZoneInfo(settings["business.timezone"])
         triager = Triager(TriageService(settings),
                           OpeningHours.parse(settings["business.hours"]), zone)
+        texting = Texting(uow, phone, settings["phone.scopes"], clock)
+        followup = FollowUpService(uow, texting, settings, clock, reload=settings_service.load)
+        overlap = timedelta(seconds=settings["phone.overlap_seconds"])
+        backfill = timedelta(days=settings["phone.backfill_days"])
         sync = PhoneSync(uow, phone, SyncPolicy(
-            overlap=timedelta(seconds=settings["phone.overlap_seconds"]),
-            backfill=timedelta(days=settings["phone.backfill_days"]),
-            source_by_number=settings["phone.source_by_number"]), clock, triager=triager)
-        emergencies = EmergencyService(uow, Texting(uow, phone, settings["phone.scopes"], clock),
-                                       settings, clock, reload=settings_service.load)
+            overlap=overlap, backfill=backfill,
+            source_by_number=settings["phone.source_by_number"]), clock, triager=triager,
+            planner=followup.planner)
+        messages = MessageSync(uow, phone, texting, settings["business.name"], clock,
+                               overlap=overlap, backfill=backfill)
+        emergencies = EmergencyService(uow, texting, settings, clock,
+                                       reload=settings_service.load)
     return App(
         data_dir=data_dir, settings=settings, clock=clock, engine=engine, uow=uow,
         secrets=secrets, settings_service=settings_service,
         queue=QueueService(uow, clock,
                            follow_up_after=timedelta(minutes=settings["queue.follow_up_minutes"]),
-                           done_visible=timedelta(hours=settings["queue.done_visible_hours"])),
+                           done_visible=timedelta(hours=settings["queue.done_visible_hours"]),
+                           followup=followup),
         leads=LeadService(uow, destination, clock, settings["lead.required_fields"],
                           settings["phone.region"]),
         duplicates=DuplicateService(uow, settings["phone.region"]),
@@ -167,7 +179,8 @@ def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) ->
                              timedelta(seconds=settings["crm.poll_seconds"])),
         crm=remote or builtin, builtin=builtin, delivery=delivery, crm_sync=crm_sync,
         notifier=notifier, desk_file=SettingsFile(data_dir / "desk.json"), phone=phone,
-        sync=sync, migration=report, emergencies=emergencies, log_handler=log_handler)
+        sync=sync, migration=report, emergencies=emergencies, followup=followup,
+        messages=messages, consent=ConsentService(uow, clock), log_handler=log_handler)
 
 
 def _crm(settings: Settings, secrets: SecretStore, clock: Clock) -> Crm | None:
@@ -260,6 +273,7 @@ def with_password(url: str, secrets: SecretStore) -> str:
 
 # -- demo mode ---------------------------------------------------------------------------
 DEMO_BUSINESS = "Riverside Plumbing & Heating"
+DEMO_PASSCODE = "1234"
 
 
 def make_demo_dir(clock: Clock = utcnow) -> Path:
@@ -273,6 +287,8 @@ def make_demo_dir(clock: Clock = utcnow) -> Path:
     # Seed the morning so far; before 9 am there is no morning yet, so take three hours.
     start = opening if local.hour >= 9 else local - timedelta(hours=3)
     actor = worker("demo")
+    # The demo's owner passcode is public (README): the demo shows the owner's screens too.
+    app.settings_service.owner.set(DEMO_PASSCODE, None, actor)
     app.settings_service.set_many({
         "business.name": DEMO_BUSINESS,
         "business.timezone": str(zone),
@@ -287,7 +303,11 @@ def make_demo_dir(clock: Clock = utcnow) -> Path:
         # Someone to escalate to (a fiction number): the demo line sends no real texts.
         "oncall.rota": {day: {"name": "Sam Ortiz", "phone": "+13125550199"}
                         for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
-    }, actor, reason="demo mode")
+        # Missed callers get the text-back; the simulated customers answer some texts
+        # (a few with STOP), so the do-not-text list fills as the demo runs.
+        "phone.scopes": ["phone:read_calls", "phone:send_sms"],
+        "textback.enabled": True,
+    }, actor, reason="demo mode", passcode=DEMO_PASSCODE)
     from desktop.adapters.phone.simulator import REGULAR_CALLERS
     for index, (name, phone) in enumerate(REGULAR_CALLERS[:25]):
         since = now - timedelta(days=40 + 37 * index)

@@ -18,8 +18,10 @@ from pathlib import Path
 
 from desktop import __version__
 from desktop.config import SECRETS, SETTINGS, SettingError, setting
+from desktop.domain.followup import FollowUpError
 from desktop.domain.leads import LeadDraft, LeadInvalid
 from desktop.domain.queue import QueueRuleError
+from desktop.services.owner import OwnerRefused
 
 OK, FAILURE, BAD_INPUT = 0, 1, 2
 
@@ -35,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
         if handler is None:
             return _open_window(args)
         return handler(args)
-    except (BadInput, SettingError, LeadInvalid, QueueRuleError) as exc:
+    except (BadInput, SettingError, LeadInvalid, QueueRuleError, FollowUpError,
+            OwnerRefused) as exc:
         _say(f"error: {exc}")
         return BAD_INPUT
     except KeyboardInterrupt:
@@ -115,8 +118,34 @@ def _config(args) -> int:
         return OK
     if args.value is None:
         raise BadInput(f"config set {args.key} needs a VALUE")
-    value = app.settings_service.set(args.key, spec.parse(args.value), _actor(app))
+    value = spec.parse(args.value)
+    passcode = _owner_passcode("Owner passcode") if spec.owner_only else None
+    value = app.settings_service.set(args.key, value, _actor(app), passcode=passcode)
     _say(f"{args.key} = {json.dumps(value)}")
+    if args.key in ("textback.enabled", "textback.template"):
+        _say("the text-back now reads: " + _preview(app))
+    return OK
+
+
+def _owner_passcode(prompt: str) -> str:
+    """Typed (hidden) at a terminal, else the next line of standard input."""
+    if sys.stdin.isatty():
+        return getpass.getpass(f"{prompt} (input hidden): ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _owner(args) -> int:
+    app = _app(args)
+    owner = app.settings_service.owner
+    current = _owner_passcode("Current owner passcode") if owner.is_set() else None
+    new = _owner_passcode("New owner passcode")
+    if sys.stdin.isatty() and new != _owner_passcode("The new passcode again"):
+        raise BadInput("the two new passcodes differ")
+    try:
+        owner.set(new, current, _actor(app))
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    _say("owner passcode set")  # never echo it
     return OK
 
 
@@ -167,6 +196,8 @@ def _sync(args) -> int:
                 logging.getLogger(__name__).exception("escalation failed")
                 _say(f"emergency escalation failed, will try again: {exc}")
                 failed = True
+        if app.followup is not None:
+            failed |= _follow_up(app)
         if app.crm_sync is not None:
             crm = app.crm_sync.poll()
             _say(f"{app.crm.label}: {crm.contacts} changed contact(s), {crm.jobs} job(s)"
@@ -177,6 +208,27 @@ def _sync(args) -> int:
         if args.once:
             return FAILURE if failed else OK
         time.sleep(app.settings["phone.poll_seconds"])
+
+
+def _follow_up(app) -> bool:
+    """Headless follow-up: inbound texts (opt-outs first), then the due text-backs and
+    closings. True when something failed (said on stderr; tried again next round)."""
+    messages = app.messages.poll()
+    if messages.error:
+        _say(f"reading texts failed: {messages.error}")
+    elif messages.new:
+        _say(f"{messages.new} text(s) received" + "".join(
+            f"; {phone} opted out" for phone in messages.opted_out) + "".join(
+            f"; {phone} opted back in" for phone in messages.opted_in))
+    report = app.followup.run_due()
+    if report.changed:
+        _say(f"follow-up: {len(report.texted)} text-back(s) sent, {len(report.rescheduled)} "
+             f"moved to an allowed time, {len(report.skipped)} skipped, {len(report.failed)} "
+             f"failed, {len(report.closed)} caller(s) closed as no response")
+    from desktop.services.followup import unclaimed_words
+    for words in unclaimed_words(report.unclaimed):
+        _say(f"ALERT: {words}")
+    return bool(messages.error or report.failed)
 
 
 def _deliver(args) -> int:
@@ -397,11 +449,70 @@ def _triage(args) -> int:
 
 
 def _optout(args) -> int:
-    from desktop.domain.optout import classify
-    text = sys.stdin.read() if args.text == "-" else args.text
-    result = classify(text)
-    verdict = "opt-out" if result.opt_out else "opt-in" if result.opt_in else "neither"
-    return _show(args, result.to_json(), [f"{verdict} ({result.why})"])
+    if args.action == "classify":
+        from desktop.domain.optout import classify
+        if args.text is None:
+            raise BadInput("give the message with --text TEXT ('-' reads standard input)")
+        text = sys.stdin.read() if args.text == "-" else args.text
+        result = classify(text)
+        verdict = "opt-out" if result.opt_out else "opt-in" if result.opt_in else "neither"
+        return _show(args, result.to_json(), [f"{verdict} ({result.why})"])
+    app = _app(args)
+    if args.action == "list":
+        records = app.consent.do_not_text()
+        return _show(args, [{"phone": r.phone, "since": r.at.isoformat(), "source": r.source,
+                             "evidence": r.evidence, "provider": r.provider} for r in records],
+                     [f"{r.phone}  {r.describe()}" for r in records])
+    if not args.number:
+        raise BadInput(f"optout {args.action} needs a NUMBER, e.g. +13125550142")
+    number = _e164(args.number, app.settings["phone.region"])
+    if args.action == "check":
+        verdict = app.consent.check(number)
+        return _show(args, verdict, [("allowed: " if verdict["allowed"] else "NOT allowed: ")
+                                     + verdict["reason"]])
+    from desktop.domain.consent import ConsentStatus
+    status = ConsentStatus.OPTED_OUT if args.action == "add" else ConsentStatus.OPTED_IN
+    try:
+        app.consent.record(number, status, _actor(app), args.reason or "")
+    except ValueError as exc:
+        raise BadInput(f"--reason: {exc}") from None
+    _say(f"{number}: {app.consent.check(number)['reason']}")
+    return OK
+
+
+def _e164(text: str, region: str) -> str:
+    from desktop.domain.phone import InvalidPhone, to_e164
+    try:
+        return to_e164(text, region)
+    except InvalidPhone as exc:
+        raise BadInput(f"'{text}' is not a phone number: {exc}") from None
+
+
+def _preview(app, name: str = "Maria Lopez", template: str | None = None) -> str:
+    from desktop.services.followup import FollowUpRules, preview_textback
+    return preview_textback(FollowUpRules.from_settings(app.settings_service.load()),
+                            app.clock(), name, template)
+
+
+def _followup(args) -> int:
+    app = _app(args)
+    if args.action == "preview":
+        text = _preview(app, args.name, args.template)
+        return _show(args, {"text": text, "characters": len(text)}, [text])
+    if app.followup is None:
+        raise BadInput("no phone provider is configured, so there is no follow-up: "
+                       "'frontdesk config set phone.provider ...'")
+    if args.action == "plan":
+        rules = app.followup.rules()
+        return _show(args, {"plan": app.settings["followup.plan"],
+                            "max_attempts": rules.max_attempts,
+                            "textback_enabled": rules.textback_enabled},
+                     [rules.plan.describe(), f"at most {rules.max_attempts} callback attempts"])
+    tasks = app.followup.due_tasks(include_later=args.all)
+    return _show(args, [t.as_json() for t in tasks],
+                 [f"{t.due_at:%Y-%m-%d %H:%M} {t.kind:<6} item {t.item_id:<6} "
+                  f"{t.caller_name or t.phone}  for {t.assignee or 'anyone'}"
+                  + (f"  ({t.note})" if t.note else "") for t in tasks])
 
 
 def _doctor(args) -> int:
@@ -513,10 +624,29 @@ def _parser() -> argparse.ArgumentParser:
 
     optout = sub.add_parser("optout", parents=[common, as_json],
                             help="is an inbound text an opt-out (STOP...) or an opt-in (START)?")
-    optout.add_argument("action", choices=("classify",))
-    optout.add_argument("--text", required=True,
-                        help="the inbound message ('-' reads standard input)")
+    optout.add_argument("action", choices=("classify", "check", "list", "add", "remove"),
+                        help="classify a text; check a number; list the do-not-text list; "
+                        "add or remove a number a customer asked about in person")
+    optout.add_argument("number", nargs="?", help="the phone number (check, add, remove)")
+    optout.add_argument("--text", help="classify: the inbound message ('-' reads stdin)")
+    optout.add_argument("--reason", help="add/remove: what the customer asked, in words")
     optout.set_defaults(handler=_optout)
+
+    followup = sub.add_parser("followup", parents=[common, as_json],
+                              help="follow-up tasks due now, the plan, the text-back preview")
+    followup.add_argument("action", choices=("due", "plan", "preview"))
+    followup.add_argument("--all", action="store_true", help="due: every pending task, "
+                          "also those due later")
+    followup.add_argument("--name", default="Maria Lopez",
+                          help="preview: the caller's name to greet")
+    followup.add_argument("--template", help="preview: a template to try instead of the "
+                          "approved one")
+    followup.set_defaults(handler=_followup)
+
+    owner = sub.add_parser("owner", parents=[common],
+                           help="set or change the owner passcode (read from standard input)")
+    owner.add_argument("action", choices=("passcode",))
+    owner.set_defaults(handler=_owner)
 
     doctor = sub.add_parser("doctor", parents=[common], help="check settings, keyring, "
                             "database and connectors")

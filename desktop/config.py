@@ -14,6 +14,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desktop.domain.crm import CRM_SCOPES, DEFAULT_SCOPES, check_target
+from desktop.domain.followup import (DEFAULT_PLAN, DEFAULT_TEXTBACK, TEXTBACK_FIELDS,
+                                     FollowUpError, Plan, check_textback, parse_holidays)
 from desktop.domain.leads import DEFAULT_REQUIRED, LEAD_FIELDS
 from desktop.domain.oncall import (DEFAULT_HOURS, DEFAULT_TEMPLATE, TEMPLATE_FIELDS,
                                    OpeningHours, Rota, check_template)
@@ -81,6 +83,40 @@ def _rota_overrides(value: dict) -> None:
 
 def _handover(value: str) -> None:
     Rota.parse({}, {}, value)
+
+
+def _plan(value: list) -> None:
+    try:
+        Plan.parse(value)
+    except FollowUpError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _holidays(value: list) -> None:
+    try:
+        parse_holidays(value)
+    except FollowUpError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _textback(value: str) -> None:
+    try:
+        check_textback(value)
+    except FollowUpError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _names(value: list) -> None:
+    if not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError("give a list of names, e.g. [\"Dana\"]")
+
+
+def _backups(value: dict) -> None:
+    for owner, backup in value.items():
+        if not isinstance(backup, str) or not backup.strip():
+            raise ValueError(f"the backup for {owner} must be a name")
+        if backup == owner:
+            raise ValueError(f"{owner} cannot be their own backup")
 
 
 def _trades(value: list) -> None:
@@ -162,6 +198,7 @@ class Setting:
     maximum: int | None = None
     check: Callable[[object], None] | None = None
     in_file: bool = False
+    owner_only: bool = False  # changing it needs the owner passcode
 
     def parse(self, text: str):
         """Turn command-line text into a value of this setting's type, or raise SettingError."""
@@ -291,7 +328,32 @@ _SETTINGS = [
             check=_handover),
     Setting("oncall.template", str, DEFAULT_TEMPLATE, "The approved text to the on-call "
             "person; only these fields in braces: " + ", ".join(TEMPLATE_FIELDS) + ".",
-            check=check_template),
+            check=check_template, owner_only=True),
+    Setting("business.holidays", list, [], "Days the shop is closed, e.g. [\"2026-12-25\"]: "
+            "no callbacks are planned on them.", check=_holidays),
+    Setting("textback.enabled", bool, False, "Text a missed caller at once (one text per "
+            "caller while their item is open). Needs phone:send_sms too. Owner only.",
+            owner_only=True),
+    Setting("textback.template", str, DEFAULT_TEXTBACK, "The approved missed-call text; only "
+            "these fields in braces: " + ", ".join(TEXTBACK_FIELDS) + "; it must say how to "
+            "opt out. Owner only; see 'frontdesk followup preview'.", check=_textback,
+            owner_only=True),
+    Setting("followup.plan", list, DEFAULT_PLAN, "The steps every missed caller gets: "
+            "[{\"do\": \"text\"|\"call\"|\"close\", \"at\": \"now\"|\"2h\"|\"30m\"|"
+            "\"next_morning\"}, ...]; each step counts from the try before it.", check=_plan),
+    Setting("followup.max_attempts", int, 3, "Callback attempts per caller before the item "
+            "closes as 'no response'.", minimum=1, maximum=20),
+    Setting("followup.texts_per_number_week", int, 2, "Automated texts to one number in a "
+            "rolling 7 days, across all its items.", minimum=0, maximum=20),
+    Setting("followup.textback_within_minutes", int, 60, "A missed call older than this "
+            "gets no text-back (calls found by a first import or after an outage).",
+            minimum=1, maximum=24 * 60),
+    Setting("followup.unclaimed_alert_minutes", int, 15, "Alert when a caller has waited "
+            "this long and nobody has claimed them; 0 = never.", minimum=0, maximum=24 * 60),
+    Setting("staff.away", list, [], "People marked away: their callers go to their backup.",
+            check=_names),
+    Setting("staff.backups", dict, {}, "Who covers whom, e.g. {\"Dana\": \"Lee\"}.",
+            check=_backups),
     Setting("triage.trades", list, ["plumbing", "hvac", "electrical"], "The shop's trades: "
             "the built-in emergency criteria of these trades (and the general ones) apply.",
             check=_trades),

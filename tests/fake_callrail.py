@@ -14,6 +14,13 @@ What it reproduces (apidocs.callrail.com, v3):
 * `GET calls/{id}.json`, `GET /v3/a/{account}.json`, `GET /v3/a.json`, companies.json,
   trackers.json, and `POST text-messages.json` (company_id, tracking_number,
   customer_phone_number, content) answering the conversation it went into.
+* `GET text-messages.json`: CONVERSATIONS (envelope page/per_page/total_pages/total_records/
+  conversations), most recent `last_message_at` first, each with its `recent_messages`
+  ({direction "incoming"/"outgoing", content, created_at}, no message id). One conversation
+  per customer and company-local day, as CallRail's support pages describe. Same date
+  filters and silent default window as calls. Which time the dates filter on is not
+  documented: the fake takes the conversation's FIRST message, the stricter reading (a
+  client asking from a wall time would miss a thread begun earlier that day).
 
 It keeps records sorted by start time and finds a window with bisect (100,000 records are
 fine), counts every request it gets (`requests`), and can be told to fail the next N requests
@@ -116,6 +123,8 @@ class FakeCallRail:
         self._records: list[dict] = []
         self._by_id: dict[str, dict] = {}
         self._unsorted: list[tuple[datetime, dict]] = []
+        self.conversations: list[tuple[datetime, dict]] = []   # (first message, record)
+        self._threads: dict[tuple[str, object], dict] = {}     # (customer, local day) -> it
         self.companies = [{"id": COMPANY_ID, "name": ACCOUNT_NAME, "time_zone": time_zone,
                            "status": "active", "created_at": "2023-04-03T09:12:44.018-04:00"}]
         self.trackers = [_tracker("Website", SITE_LINE, sms=False),
@@ -134,6 +143,36 @@ class FakeCallRail:
             self._unsorted.append((key, record))
             if isinstance(record, dict) and isinstance(record.get("id"), str):
                 self._by_id[record["id"]] = record
+
+    def add_text(self, customer: str, content: str, at: datetime, *,
+                 direction: str = "incoming", tracking: str = ADS_LINE,
+                 name: str | None = None) -> dict:
+        """A text to or from `customer`, in that day's conversation (made when new)."""
+        day = at.astimezone(self.zone).date()
+        conv = self._threads.get((customer, day))
+        if conv is None:
+            tracker = next(t for t in self.trackers if tracking in t["tracking_numbers"])
+            conv = self._threads[(customer, day)] = {
+                "id": "SMT" + uuid.uuid4().hex, "company_id": COMPANY_ID,
+                "initial_tracker_id": tracker["id"], "current_tracker_id": tracker["id"],
+                "customer_name": name, "customer_phone_number": customer,
+                "initial_tracking_number": tracking, "current_tracking_number": tracking,
+                "last_message_at": None, "state": "active", "company_time_zone": self.zone.key,
+                "recent_messages": []}
+            self.conversations.append((at.astimezone(timezone.utc), conv))
+        stamp = at.astimezone(self.zone).isoformat(timespec="milliseconds")
+        conv["recent_messages"].append({"direction": direction, "content": content,
+                                        "created_at": stamp})
+        conv.update(last_message_at=stamp, current_tracking_number=tracking)
+        return conv
+
+    def add_conversation(self, record, at: datetime) -> None:
+        """A raw (perhaps broken) conversation record, listed as begun and last active `at`."""
+        self.conversations.append((at.astimezone(timezone.utc), record))
+
+    def texts_requests(self) -> list[Seen]:
+        return [r for r in self.requests
+                if r.path.endswith("/text-messages.json") and r.method == "GET"]
 
     def clear(self) -> None:
         """Forget every call record and every request seen."""
@@ -187,6 +226,8 @@ class FakeCallRail:
                           "trackers": self.trackers})
         if rest == "/text-messages.json" and request.method == "POST":
             return self._text(body or {})
+        if rest == "/text-messages.json" and request.method == "GET":
+            return self._conversations(request.args)
         one = re.fullmatch(r"/calls/([^/]+)\.json", rest)
         if one and one.group(1) in self._by_id:
             return _json(_shape(self._by_id[one.group(1)], request.args.get("fields", "")))
@@ -212,6 +253,20 @@ class FakeCallRail:
         fields = args.get("fields", "")
         return _json({**_envelope(page, per_page, total, "calls"),
                       "calls": [_shape(r, fields) for r in chunk]})
+
+    def _conversations(self, args) -> Response:
+        try:
+            low, high = self._window(args)
+            per_page = min(max(int(args.get("per_page", 100)), 1), MAX_PER_PAGE)
+            page = max(int(args.get("page", 1)), 1)
+        except ValueError as exc:
+            return _json({"error": str(exc)}, 400)
+        rows = [(_last_activity(conv, begun), conv) for begun, conv in self.conversations
+                if (low is None or begun >= low) and (high is None or begun < high)]
+        rows.sort(key=lambda pair: pair[0], reverse=True)   # most recent first
+        chunk = [conv for _, conv in rows[(page - 1) * per_page:page * per_page]]
+        return _json({**_envelope(page, per_page, len(rows), "conversations"),
+                      "conversations": chunk})
 
     def _window(self, args) -> tuple[datetime | None, datetime | None]:
         start, end, named = args.get("start_date"), args.get("end_date"), args.get("date_range")
@@ -265,20 +320,20 @@ class FakeCallRail:
                 or tracker["company"]["id"] != body["company_id"]:
             return _json({"error": "Tracking number is not enabled for SMS"}, 422)
         self.texts.append(body)
-        sent = self.clock().astimezone(self.zone).isoformat(timespec="milliseconds")
-        return _json({
-            "id": "SMT" + uuid.uuid4().hex, "company_id": body["company_id"],
-            "initial_tracker_id": tracker["id"], "current_tracker_id": tracker["id"],
-            "customer_name": None, "customer_phone_number": body["customer_phone_number"],
-            "initial_tracking_number": tracker["tracking_numbers"][0],
-            "current_tracking_number": tracker["tracking_numbers"][0],
-            "last_message_at": sent, "state": "active", "company_time_zone": self.zone.key,
-            "recent_messages": [{"direction": "outgoing", "content": body["content"],
-                                 "created_at": sent}]}, 201)
+        conv = self.add_text(body["customer_phone_number"], body["content"], self.clock(),
+                             direction="outgoing", tracking=tracker["tracking_numbers"][0])
+        return _json(conv, 201)
 
     def _account(self) -> dict:
         return {"id": self.account_id, "name": ACCOUNT_NAME, "outbound_recording_enabled": True,
                 "hipaa_account": False, "numeric_id": 266101466}
+
+
+def _last_activity(conv, begun: datetime) -> datetime:
+    try:
+        return datetime.fromisoformat(conv["last_message_at"]).astimezone(timezone.utc)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return begun
 
 
 def _tracker(name: str, number: str, sms: bool) -> dict:

@@ -12,13 +12,18 @@ It answers what the adapter uses, in the vendor's own wire format:
   history. `userId` defaults to the workspace owner, who gets 403 on a line they are not a
   member of.
 * `GET /v1/call-voicemails/{callId}` -> `{"data": {...}}`, or 404 when the call has none.
-* `POST /v1/messages` -> 202 `{"data": {...}}`.
+* `POST /v1/messages` -> 202 `{"data": {...}}`; the sent text joins its thread.
+* `GET /v1/messages` -> the same envelope, newest first: `phoneNumberId`, `participants` and
+  `maxResults` (1..100) required, `createdAfter`/`createdBefore` (strict), `pageToken`. The
+  docs let `participants` name a group thread's numbers; this fake, like our use of it,
+  takes exactly one and refuses anything else with the 400 validation body.
 
 Errors use the API's body: `{message, code, status, docs, title, trace}` (`errors` on 400).
 The numeric `code`s follow the documented per-endpoint pattern (`0101400` for calls,
 `1200404` for voicemails); those of the other endpoints are placeholders.
 
-A conversation's `updatedAt` moves with its last activity: a call's creation and its end.
+A conversation's `updatedAt` moves with its last activity: a call's creation and its end,
+a text's arrival.
 Records are kept per (line, customer) pair, sorted by `createdAt` and cut with bisect, and
 conversations are indexed by `updatedAt`, so 100,000 calls answer quickly.
 """
@@ -89,6 +94,21 @@ def call_record(line_id: str, customer: str, direction: str = "incoming",
     }
 
 
+def message_record(line_id: str, line_number: str, customer: str, text: str, *,
+                   created: datetime, direction: str = "incoming",
+                   message_id: str | None = None, user_id: str = OWNER) -> dict:
+    """One text in the v1 shape: `from`/`to` are numbers, `to` a list."""
+    incoming = direction == "incoming"
+    return {
+        "id": message_id or f"AC{next(_ids):08d}{'a' * 24}",
+        "to": [line_number if incoming else customer],
+        "from": customer if incoming else line_number,
+        "text": text, "phoneNumberId": line_id, "direction": direction,
+        "userId": user_id, "status": "received" if incoming else "delivered",
+        "createdAt": iso(created), "updatedAt": iso(created),
+    }
+
+
 @dataclass
 class _Failure:
     status: int
@@ -105,6 +125,7 @@ class FakeOpenPhone:
         self._created: dict[tuple[str, str], list[datetime]] = {}
         self.conversations: dict[tuple[str, str], dict] = {}
         self._index: list[tuple[datetime, str, tuple[str, str]]] | None = None
+        self.texts: dict[tuple[str, str], list[dict]] = {}     # sorted by createdAt
         self.voicemails: dict[str, dict] = {}
         self.sent: list[dict] = []
         self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
@@ -147,6 +168,28 @@ class FakeOpenPhone:
             self.pairs[key].sort(key=lambda r: _time_of(r, "createdAt", at))
             self._created[key] = [_time_of(r, "createdAt", at) for r in self.pairs[key]]
         self._index = None
+
+    def add_texts(self, records, *, pair: tuple[str, str] | None = None,
+                  at: datetime | None = None) -> None:
+        """Store texts; each moves its conversation's updatedAt, as a new message does.
+
+        A deliberately broken record needs `pair` (its thread) and `at` (its time).
+        """
+        for rec in records:
+            key = pair or (rec["phoneNumberId"],
+                           rec["from"] if rec["direction"] == "incoming" else rec["to"][0])
+            self.texts.setdefault(key, []).append(rec)
+            self.texts[key].sort(key=lambda r: _time_of(r, "createdAt", None)
+                                 or datetime.min.replace(tzinfo=timezone.utc))
+            self._touch(key, {"id": rec.get("id"), "createdAt": rec.get("createdAt")}, None, at)
+        self._index = None
+
+    def add_text(self, line_id: str, customer: str, text: str, *, created: datetime,
+                 direction: str = "incoming") -> dict:
+        rec = message_record(line_id, self.lines[line_id]["number"], customer, text,
+                             created=created, direction=direction)
+        self.add_texts([rec])
+        return rec
 
     def clear_calls(self) -> None:
         self.pairs.clear()
@@ -202,6 +245,8 @@ class FakeOpenPhone:
             return _json({"data": voicemail})
         if method == "POST" and path == "/v1/messages":
             return self._send(request)
+        if method == "GET" and path == "/v1/messages":
+            return self._messages(request)
         return _error(404, "Not Found", "0000")
 
     def _conversations(self, request: Request) -> Response:
@@ -254,6 +299,29 @@ class FakeOpenPhone:
             hi = bisect.bisect_left(created, parse(args["createdBefore"]))
         return _page(list(reversed(records[lo:hi])), size, args.get("pageToken"))
 
+    def _messages(self, request: Request) -> Response:
+        args = request.args
+        line_id = args.get("phoneNumberId")
+        participants = args.getlist("participants") + args.getlist("participants[]")
+        if not line_id:
+            return _invalid("/phoneNumberId", "Expected required property", None)
+        if len(participants) != 1:
+            return _invalid("/participants", "Expected exactly one participant",
+                            participants or None)
+        size, problem = _max_results(args)
+        if problem:
+            return problem
+        if line_id not in self.lines:
+            return _error(403, "Not Phone Number User", "0102")
+        rows = self.texts.get((line_id, participants[0]), [])
+        for key, keep in (("createdAfter", lambda t, m: t > m),
+                          ("createdBefore", lambda t, m: t < m)):
+            if key in args:
+                moment = parse(args[key])
+                rows = [r for r in rows if (when := _time_of(r, "createdAt", None)) is None
+                        or keep(when, moment)]
+        return _page(list(reversed(rows)), size, args.get("pageToken"))
+
     def _send(self, request: Request) -> Response:
         body = request.get_json(silent=True) or {}
         content, sender, to = body.get("content"), body.get("from"), body.get("to")
@@ -271,6 +339,7 @@ class FakeOpenPhone:
                    "createdAt": "2025-02-12T21:00:00.000Z",
                    "updatedAt": "2025-02-12T21:00:00.000Z"}
         self.sent.append(body)
+        self.add_texts([message], pair=(line["id"], to[0]), at=datetime.now(timezone.utc))
         return _json({"data": message}, 202)
 
     # -- conversations follow the calls -----------------------------------------------------

@@ -15,11 +15,16 @@ What it reproduces (from RingCentral's developer guide and API reference):
   envelope `uri`, `records`, `paging` {page, totalPages, perPage, totalElements, pageStart,
   pageEnd}, `navigation` {firstPage, lastPage, nextPage, previousPage: {uri}}.
 * Message store: `GET .../extension/{id}/message-store/{messageId}` (attachments with an
-  `AudioTranscription` item, `vmTranscriptionStatus`) and its `content/{attachmentId}`.
+  `AudioTranscription` item, `vmTranscriptionStatus`) and its `content/{attachmentId}`; the
+  list `GET .../extension/~/message-store` with `messageType`, `direction` (both repeatable),
+  `dateFrom` (default: dateTo minus 24 hours, the same SILENT DEFAULT as the call log),
+  `dateTo`, `page`, `perPage`, filtering on creationTime, newest first, in the call log's
+  envelope. An SMS the extension sends is stored there too, as an Outbound SMS.
 * `GET .../extension/~/phone-number` (features incl. "SmsSender"), `POST .../extension/~/sms`,
   `GET /restapi/v1.0/account/~` (mainNumber, status); with `account_found = False` every
   account path answers 404 `CMN-102` "Resource for parameter [accountId] is not found".
-* 429 `CMN-301` "Request rate exceeded" with Retry-After and X-Rate-Limit-* headers; 503
+* 429 `CMN-301` "Request rate exceeded" with Retry-After and X-Rate-Limit-* headers (the
+  group is "heavy" for the call log, "light" for the message store); 503
   `CMN-201`, on demand for the next N matching requests.
 
 Records are kept sorted by start time with a parallel key list, so a window is two bisects
@@ -39,6 +44,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlencode
 
 import pytest
+from loopback import shared_server
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
@@ -50,6 +56,7 @@ EXTENSION_ID = "62264425016"
 SHOP_NUMBER = "+13125550100"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 API = "/restapi/v1.0"
+MESSAGES_PATH = f"{API}/account/~/extension/~/message-store"
 MESSAGE_RE = re.compile(rf"^{API}/account/[^/]+/extension/[^/]+/message-store/(\d+)$")
 CONTENT_RE = re.compile(rf"^{API}/account/[^/]+/extension/[^/]+/message-store/(\d+)/content/(\d+)$")
 
@@ -154,6 +161,30 @@ class FakeRingCentral:
             else "NotAvailable"}
         return record
 
+    def add_text(self, frm: str, body: str | None, at: datetime, *, to: str = SHOP_NUMBER,
+                 direction: str = "Inbound", **fields) -> dict:
+        """A message-store SMS as RingCentral lists it: by default one a customer sent to the
+        shop (Inbound, Received); `fields` override any key (to break it)."""
+        message_id = next(self._ids)
+        uri = f"{self.base_url}{API}/account/{ACCOUNT_ID}/extension/{EXTENSION_ID}" \
+              f"/message-store/{message_id}"
+        inbound = direction == "Inbound"
+        record = {
+            "uri": uri, "id": message_id, "to": [{"phoneNumber": to, **(
+                {"name": "Front Desk", "location": "Chicago, IL"} if inbound else {})}],
+            "from": {"phoneNumber": frm, **({} if inbound else {"name": "Front Desk"})},
+            "type": "SMS", "creationTime": rc_time(at), "readStatus": "Unread",
+            "priority": "Normal", "attachments": [{
+                "id": message_id, "uri": f"{uri}/content/{message_id}", "type": "Text",
+                "contentType": "text/plain"}],
+            "direction": direction, "availability": "Alive", "subject": body,
+            "messageStatus": "Received" if inbound else "Delivered",
+            "conversationId": 4242, "conversation": {"id": "4242", "uri": f"{self.base_url}"
+                                                     f"{API}/conversation/4242"},
+            "lastModifiedTime": rc_time(at), **fields}
+        self.messages[str(message_id)] = record
+        return record
+
     def fail(self, status: int, times: int = 1, retry_after: int | None = None,
              path: str = "/call-log") -> None:
         """Answer the next `times` requests whose path contains `path` with `status`."""
@@ -230,6 +261,8 @@ class FakeRingCentral:
             return self._account()
         if path == f"{API}/account/~/call-log" and request.method == "GET":
             return self._permitted("ReadCallLog") or self._call_log(request)
+        if path == MESSAGES_PATH and request.method == "GET":
+            return self._permitted("ReadMessages") or self._message_list(request)
         if path == f"{API}/account/~/extension/~/phone-number":
             return self._numbers()
         if path == f"{API}/account/~/extension/~/sms" and request.method == "POST":
@@ -292,7 +325,9 @@ class FakeRingCentral:
         if failure["retry_after"] is not None:
             headers["Retry-After"] = str(failure["retry_after"])
         if status == 429:
-            headers.update({"X-Rate-Limit-Group": "heavy", "X-Rate-Limit-Limit": "10",
+            heavy = "/call-log" in request.path
+            headers.update({"X-Rate-Limit-Group": "heavy" if heavy else "light",
+                            "X-Rate-Limit-Limit": "10" if heavy else "50",
                             "X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Window": "60"})
             body = {"errorCode": "CMN-301", "message": "Request rate exceeded",
                     "errors": [{"errorCode": "CMN-301", "message": "Request rate exceeded"}]}
@@ -333,14 +368,46 @@ class FakeRingCentral:
         self.sent_sms.append(body)
         message_id = next(self._ids)
         now = rc_time(self.now())
-        return json_response({
+        message = {
             "uri": f"{self.base_url}{API}/account/{ACCOUNT_ID}/extension/{EXTENSION_ID}"
                    f"/message-store/{message_id}", "id": message_id,
             "to": [{"phoneNumber": t.get("phoneNumber")} for t in body.get("to", [])],
             "from": {"phoneNumber": sender}, "type": "SMS", "creationTime": now,
             "readStatus": "Read", "priority": "Normal", "attachments": [],
             "direction": "Outbound", "availability": "Alive", "subject": body.get("text"),
-            "messageStatus": "Queued", "conversationId": 4242, "lastModifiedTime": now})
+            "messageStatus": "Queued", "conversationId": 4242, "lastModifiedTime": now}
+        self.messages[str(message_id)] = {**message, "messageStatus": "Sent"}  # in the store
+        return json_response(message)
+
+    def _message_list(self, request: Request) -> Response:
+        """The extension's message store, newest first by creationTime; a record whose
+        creationTime is unreadable passes the date filter (the client must cope)."""
+        args = request.args
+        date_to = parse_time(args["dateTo"]) if "dateTo" in args else self.now()
+        # The silent default: without dateFrom, only the last 24 hours.
+        date_from = (parse_time(args["dateFrom"]) if "dateFrom" in args
+                     else date_to - timedelta(hours=24))
+        per_page = min(int(args.get("perPage", 100)), 1000)
+        page = max(int(args.get("page", 1)), 1)
+        types, directions = set(args.getlist("messageType")), set(args.getlist("direction"))
+
+        def created(record: dict) -> datetime | None:
+            try:
+                return parse_time(record["creationTime"])
+            except (KeyError, TypeError, ValueError):
+                return None
+        window = sorted(
+            (r for r in self.messages.values()
+             if (not types or _text(r.get("type")) in types)
+             and (not directions or _text(r.get("direction")) in directions)
+             and (created(r) is None or date_from <= created(r) <= date_to)),
+            key=lambda r: created(r) or date_to, reverse=True)
+        query = args.to_dict(flat=True)
+        what = f"extension/{EXTENSION_ID}/message-store"
+        return json_response({
+            "uri": self._page_uri(what, query, page, per_page),
+            "records": window[(page - 1) * per_page:page * per_page],
+            **self._envelope(what, query, page, per_page, len(window))})
 
     def _call_log(self, request: Request) -> Response:
         args = request.args
@@ -427,13 +494,12 @@ def call_record(session: str, start: datetime, duration: int, direction: str, re
 
 @pytest.fixture
 def ringcentral():
-    """A FakeRingCentral on 127.0.0.1 with a free port, stopped afterwards."""
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    server.start()
+    """A fresh FakeRingCentral on the process's loopback server for RingCentral (127.0.0.1,
+    a free port): stopping a server costs half a second, so it is shared, not restarted."""
+    server = shared_server("ringcentral")
+    server.clear()
     try:
         yield FakeRingCentral(server)
         server.check_handler_errors()  # a bug in the fake itself must not pass unseen
     finally:
         server.clear()
-        if server.is_running():
-            server.stop()

@@ -18,6 +18,10 @@ What it reproduces, from Twilio's API reference:
   CallSid) and under a call (`recordings`), transcriptions under a recording
   (`transcriptions`), `IncomingPhoneNumbers.json`, `POST Messages.json` (To, From, Body:
   201, or 400 with error 21604 / 21606), and the Account resource.
+* `GET Messages.json`: both directions in one list (inbound; the shop's own texts are
+  outbound-api), filtered by To, From and the DATE-granular DateSent / DateSent< / DateSent>
+  (read like StartTime), newest first, paged by next_page_uri. A text the shop sends is
+  listed (status `sent`, date_sent set) from the moment the POST answers.
 
 Records are kept sorted by their DateUpdated (bisect), so 100,000 of them cost little.
 """
@@ -117,7 +121,8 @@ class FakeTwilio:
                          "phone_number": SHOP_NUMBER, "friendly_name": "(312) 555-0100",
                          "capabilities": {"voice": True, "sms": True, "mms": True,
                                           "fax": False}}]
-        self.messages: list[dict] = []
+        self.messages: list[dict] = []                # both directions, as listed
+        self.now = lambda: datetime.now(timezone.utc)  # date_sent of the texts POSTed here
         server.expect_request(re.compile(f"^{PREFIX}/")).respond_with_handler(self._handle)
 
     @property
@@ -181,6 +186,31 @@ class FakeTwilio:
                 "uri": f"{PREFIX}/Accounts/{self.account_sid}/Transcriptions/{tr_sid}.json"})
         return recording
 
+    def add_text(self, frm: str, body: str, at: datetime, to: str = SHOP_NUMBER,
+                 direction: str = "inbound", **fields) -> dict:
+        """A Message record as Twilio lists it: by default a text a customer sent the shop
+        (`inbound`, status `received`); `fields` override any key (to break it)."""
+        msg_sid = sid("SM")
+        outbound = direction != "inbound"
+        stamp = rfc2822(at)
+        message = {"account_sid": self.account_sid, "api_version": "2010-04-01", "body": body,
+                   "date_created": stamp, "date_sent": stamp, "date_updated": stamp,
+                   "direction": direction, "error_code": None, "error_message": None,
+                   "from": frm, "messaging_service_sid": None, "num_media": "0",
+                   "num_segments": "1", "price": "-0.00790",
+                   "price_unit": "USD", "sid": msg_sid,
+                   "status": "delivered" if outbound else "received", "to": to,
+                   "uri": f"{PREFIX}/Accounts/{self.account_sid}/Messages/{msg_sid}.json",
+                   "subresource_uris": {"media": f"{PREFIX}/Accounts/{self.account_sid}/"
+                                                 f"Messages/{msg_sid}/Media.json"},
+                   **fields}
+        self.messages.append(message)
+        return message
+
+    def message_requests(self) -> list[Seen]:
+        return [r for r in self.requests
+                if r.path.endswith("/Messages.json") and r.method == "GET"]
+
     def fail_next(self, count: int, status: int = 429, retry_after: float | None = None):
         """The next `count` requests answer `status` (Retry-After when given)."""
         self._failures.extend([(status, retry_after)] * count)
@@ -237,6 +267,8 @@ class FakeTwilio:
             return self._page(request, "incoming_phone_numbers", self.numbers)
         if rest == "/Messages.json" and method == "POST":
             return self._send(request.form, account)
+        if rest == "/Messages.json" and method == "GET":
+            return self._list_messages(request, account)
         return _error(404, 20404, f"The requested resource {request.path} was not found")
 
     def _account(self, account: str) -> dict:
@@ -295,7 +327,7 @@ class FakeTwilio:
         """Twilio's date filters look at the date only (UTC)."""
         floor = _midnight(value).timestamp()
         field = {"StartTime": "start_time", "EndTime": "end_time",
-                 "DateCreated": "date_created"}[key]
+                 "DateCreated": "date_created", "DateSent": "date_sent"}[key]
 
         def test(call: dict) -> bool:
             moment = self._time(call, field)
@@ -347,6 +379,37 @@ class FakeTwilio:
                 {**base, "Page": page + 1, "PageToken": f"PA{(page + 1) * size}"})
         return _json(body)
 
+    def _list_messages(self, request: Request, account: str) -> Response:
+        """The account's Messages, both directions, newest first; DateSent is date-granular
+        and a text not yet sent (date_sent null) matches no DateSent filter."""
+        args = request.args
+        try:
+            size = min(int(args.get("PageSize", 50)), 1000)
+            page = int(args.get("Page", 0))
+            tests = [self._date_test("DateSent", op, args["DateSent" + op])
+                     for op in ("", "<", ">") if "DateSent" + op in args]
+        except ValueError as exc:
+            return _error(400, 20001, f"Invalid parameter: {exc}")
+        for key, field in (("To", "to"), ("From", "from")):
+            if key in args:
+                tests.append(lambda m, f=field, v=args[key]: m.get(f) == v)
+
+        def newest(message: dict) -> float:
+            stamp = self._time(message, "date_sent")
+            if stamp is None or stamp is _GARBAGE:
+                stamp = self._time(message, "date_created")
+            return stamp if isinstance(stamp, float) else 0.0
+        found = sorted((m for m in self.messages if all(test(m) for test in tests)),
+                       key=newest, reverse=True)
+        base = {k: v for k, v in args.items() if k not in ("Page", "PageToken")}
+        path = f"{PREFIX}/Accounts/{account}/Messages.json"
+        body = self._envelope("messages", found[page * size:(page + 1) * size], path, base,
+                              page, size)
+        if len(found) > (page + 1) * size:
+            body["next_page_uri"] = path + "?" + urlencode(
+                {**base, "Page": page + 1, "PageToken": f"PA{(page + 1) * size}"})
+        return _json(body)
+
     def _page(self, request: Request, key: str, items: list[dict]) -> Response:
         size = min(int(request.args.get("PageSize", 50)), 1000)
         args = {k: v for k, v in request.args.items() if k not in ("Page", "PageToken")}
@@ -369,7 +432,7 @@ class FakeTwilio:
                                       "inbound phone number or short code for your account.")
         if not form.get("Body"):
             return _error(400, 21602, "Message body is required.")
-        now, msg_sid = rfc2822(datetime.now(timezone.utc)), sid("SM")
+        now, msg_sid = rfc2822(self.now()), sid("SM")
         message = {"account_sid": account, "api_version": "2010-04-01", "body": form["Body"],
                    "date_created": now, "date_sent": None, "date_updated": now,
                    "direction": "outbound-api", "error_code": None, "error_message": None,
@@ -377,7 +440,8 @@ class FakeTwilio:
                    "num_segments": "1", "price": None, "price_unit": "USD", "sid": msg_sid,
                    "status": "queued", "to": form["To"],
                    "uri": f"{PREFIX}/Accounts/{account}/Messages/{msg_sid}.json"}
-        self.messages.append(message)
+        # Listed as Twilio shows it once the carrier took it.
+        self.messages.append({**message, "status": "sent", "date_sent": now})
         return _json(message, 201)
 
 

@@ -15,8 +15,9 @@ class StaticLine(PhoneProvider):
     name = "static"
     label = "Static"
 
-    def __init__(self, calls):
+    def __init__(self, calls, messages=()):
         self.calls = list(calls)
+        self.messages = list(messages)  # InboundMessage
 
     def list_calls(self, since, until):
         return iter([[c for c in self.calls if since <= c.ended_at < until]])
@@ -24,6 +25,9 @@ class StaticLine(PhoneProvider):
     def fetch_transcript(self, provider_call_id):
         return next((c.transcript for c in self.calls
                      if c.provider_call_id == provider_call_id), None)
+
+    def list_messages(self, since, until):
+        return iter([[m for m in self.messages if since <= m.received_at < until]])
 
     def send_sms(self, to_number, body):
         raise AssertionError("these tests send no texts")
@@ -198,3 +202,51 @@ class MemoryCrm(Crm):
 
 class Crash(BaseException):
     """The process 'dies' here: no except clause in the app catches a BaseException."""
+
+
+class ScriptedLine(StaticLine):
+    """A line the test drives: `ring()` adds a missed call, `text_in()` an inbound text,
+    and every text sent is kept in `sent` (or refused with `fail_sends`)."""
+
+    name = "scripted"
+    label = "Scripted"
+
+    def __init__(self, clock, shop_number: str = "+13125550100"):
+        super().__init__([])
+        self.clock, self.shop_number = clock, shop_number
+        self.sent: list = []
+        self.fail_sends: Exception | None = None
+
+    _ids = itertools.count(1)  # shared: two lines in one test never reuse an id
+
+    def ring(self, caller: str, *, outcome="missed", direction="inbound", name=None,
+             ago_seconds: int = 40):
+        from desktop.domain.calls import Direction, Outcome, ProviderCall
+        from datetime import timedelta
+        started = self.clock() - timedelta(seconds=ago_seconds)
+        inbound = direction == "inbound"
+        call = ProviderCall(
+            provider_call_id=f"CA{next(self._ids):032d}",
+            direction=Direction.INBOUND if inbound else Direction.OUTBOUND,
+            from_number=caller if inbound else self.shop_number,
+            to_number=self.shop_number if inbound else caller, started_at=started,
+            outcome=Outcome(outcome), raw_status="no-answer" if outcome == "missed" else outcome,
+            ended_at=started + timedelta(seconds=25), duration_s=25, caller_name=name)
+        self.calls.append(call)
+        return call
+
+    def text_in(self, caller: str, body: str, ago_seconds: int = 5):
+        from datetime import timedelta
+        from desktop.adapters.phone.base import InboundMessage
+        message = InboundMessage(f"SM{next(self._ids):032d}", caller, self.shop_number, body,
+                                 self.clock() - timedelta(seconds=ago_seconds))
+        self.messages.append(message)
+        return message
+
+    def send_sms(self, to_number, body):
+        from desktop.adapters.phone.base import SentMessage
+        if self.fail_sends is not None:
+            raise self.fail_sends
+        sent = SentMessage(f"SM{next(self._ids):032d}", to_number, body, self.clock())
+        self.sent.append(sent)
+        return sent

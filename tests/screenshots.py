@@ -102,13 +102,22 @@ def main() -> int:
         known = {phone for _, phone in REGULAR_CALLERS[:25]}
         repeat = next((r for r in rows() if r.phone in known), None)
         if repeat is None:
-            return shoot_changelog()
+            return open_textback()
         form = window.open_lead_form(repeat.id)
         QTimer.singleShot(1500, lambda: shoot_duplicate(form))
 
     def shoot_duplicate(form):
         grab(form, args.out / "lead-duplicate.png")
         form.reject()
+        open_textback()
+
+    def open_textback():
+        dialog = window.open_textback_settings()
+        QTimer.singleShot(600, lambda: shoot_textback(dialog))
+
+    def shoot_textback(dialog):
+        grab(dialog, args.out / "textback.png")
+        dialog.reject()
         shoot_changelog()
 
     def shoot_changelog():

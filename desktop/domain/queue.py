@@ -47,6 +47,7 @@ class Disposition(StrEnum):
     SPAM = "spam"
     WRONG_NUMBER = "wrong_number"
     NO_ANSWER = "no_answer"
+    NO_RESPONSE = "no_response"  # the follow-up plan ran out (or hit the retry limit)
 
     @property
     def label(self) -> str:
@@ -91,6 +92,7 @@ class QueueItem:
     lead_id: int | None = None
     triage: dict | None = None         # {"confidence", "reasons", "sentiment"}
     urgency_set_by: str | None = None  # None: triage; else the person who decided
+    unclaimed_alerted_at: datetime | None = None
     id: int | None = None
 
     # -- what the sync service does ------------------------------------------------
@@ -169,6 +171,36 @@ class QueueItem:
         self.resolved_at = now
         self.resolved_by = who
         self.follow_up_at = None
+
+    def close_no_response(self, actor: str, now: datetime) -> None:
+        """The follow-up plan ran out: closed by the follow-up worker, whoever owned it."""
+        if self.state == ItemState.DONE:
+            raise QueueRuleError("This caller is already resolved.")
+        self.state = ItemState.DONE
+        self.disposition = Disposition.NO_RESPONSE
+        self.resolved_at, self.resolved_by = now, actor
+        self.follow_up_at = None
+
+    def reassign(self, to: str, reason: str) -> None:
+        """Hand the caller to someone else; the reason is required (and logged)."""
+        if self.state == ItemState.DONE:
+            raise QueueRuleError("This caller is already resolved.")
+        if not to.strip():
+            raise QueueRuleError("Say who takes this caller over.")
+        if not (reason or "").strip():
+            raise QueueRuleError("Say why this caller is reassigned.")
+        if to == self.owner:
+            raise QueueRuleError(f"{to} already has this caller.")
+        self.owner = to.strip()
+        if self.state == ItemState.OPEN:
+            self.state = ItemState.CLAIMED
+
+    def wait_until(self, moment: datetime | None) -> None:
+        """A callback attempt was made: the caller waits (the lane) until the next step."""
+        if self.state == ItemState.DONE or moment is None:
+            return
+        self.state = ItemState.WAITING
+        self.follow_up_at = moment
 
     # -- how it shows ----------------------------------------------------------------
     def age(self, now: datetime) -> timedelta:

@@ -13,6 +13,7 @@ from desktop.domain.outbox import DELIVER_LEAD
 from desktop.domain.phone import to_e164
 from desktop.domain.queue import Disposition, ItemState
 from desktop.services.emergencies import close_alert_of
+from desktop.services.followup import cancel_tasks_of
 from desktop.services.unit_of_work import UnitOfWorkFactory
 from desktop.services.views import LeadView
 
@@ -123,6 +124,7 @@ class LeadService:
         uow.changelog.append(at=now, actor=person(who), entity="queue_item", entity_id=item.id,
                              action=action, before=before, after=item.snapshot(), reason=reason)
         close_alert_of(uow, item, now, person(who), reason)
+        cancel_tasks_of(uow, item, now, person(who), reason)
 
     def all(self, limit: int | None = None) -> list[LeadView]:
         """Leads, newest first, with their delivery attempts where they have an outbox row."""

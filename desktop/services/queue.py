@@ -8,8 +8,9 @@ from desktop.domain.changelog import person
 from desktop.domain.clock import Clock, utcnow
 from desktop.domain.queue import Disposition, QueueItem, QueueRuleError
 from desktop.services.emergencies import close_alert_of
+from desktop.services.followup import cancel_tasks_of
 from desktop.services.unit_of_work import UnitOfWorkFactory
-from desktop.services.views import CallRow, HistoryRow, ItemDetail, QueueRow
+from desktop.services.views import CallRow, HistoryRow, ItemDetail, QueueRow, TaskRow
 
 
 # The detail panel lists the latest calls and history entries, not a caller's whole life:
@@ -20,11 +21,13 @@ DETAIL_ROWS = 100
 class QueueService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock = utcnow,
                  follow_up_after: timedelta = timedelta(hours=2),
-                 done_visible: timedelta = timedelta(hours=12)):
+                 done_visible: timedelta = timedelta(hours=12), followup=None):
         self._uow = uow_factory
         self._clock = clock
         self.follow_up_after = follow_up_after
         self.done_visible = done_visible
+        # The follow-up service (plans, who covers whom), where there is a phone line.
+        self._followup = followup
 
     # -- reading -------------------------------------------------------------------------
     def board(self) -> list[QueueRow]:
@@ -49,7 +52,11 @@ class QueueService:
             contact = uow.contacts.by_phone(item.phone)
             known = (f"{contact.name} — in your customer list since {contact.created_at:%b %Y}"
                      if contact else None)
-            return ItemDetail(self._rows(uow, [item])[0], calls, history, known)
+            tasks = tuple(TaskRow(t.id, str(t.kind), str(t.state), t.due_at, t.finished_at,
+                                  t.finished_by, t.note) for t in uow.tasks.for_item(item_id))
+            consent = uow.consent.latest(item.phone)
+            return ItemDetail(self._rows(uow, [item])[0], calls, history, known, tasks,
+                              consent.describe() if consent and consent.opted_out else None)
 
     @staticmethod
     def _rows(uow, items: list[QueueItem]) -> list[QueueRow]:
@@ -70,11 +77,20 @@ class QueueService:
 
     # -- acting ------------------------------------------------------------------------
     def claim(self, item_id: int, who: str) -> QueueRow:
-        return self._act(item_id, who, "claimed", lambda item, now: item.claim(who, now))
+        return self._act(item_id, who, "claimed", lambda item, now, uow: item.claim(who, now))
 
     def mark_called_back(self, item_id: int, who: str) -> QueueRow:
-        return self._act(item_id, who, "called_back",
-                         lambda item, now: item.mark_called_back(who, now, self.follow_up_after))
+        def called_back(item, now, uow):
+            item.mark_called_back(who, now, self.follow_up_after)
+            if self._followup is not None:  # the plan says when to try again
+                item.wait_until(self._followup.planner.attempt_made(
+                    uow, item, now, person(who), f"called back by {who}"))
+        return self._act(item_id, who, "called_back", called_back)
+
+    def reassign(self, item_id: int, who: str, to: str, reason: str) -> QueueRow:
+        """Hand a caller to someone else; the reason is required and logged."""
+        return self._act(item_id, who, "reassigned",
+                         lambda item, now, uow: item.reassign(to, reason), reason=reason)
 
     def resolve(self, item_id: int, who: str, disposition: Disposition | str,
                 reason: str | None = None, seen_calls: int | None = None) -> QueueRow:
@@ -82,7 +98,7 @@ class QueueService:
         since (a new voicemail may say "it's an emergency now"), refuse and show it first."""
         disposition = Disposition(disposition)
 
-        def resolve(item, now):
+        def resolve(item, now, uow):
             if seen_calls is not None and item.call_count != seen_calls:
                 new = item.call_count - seen_calls
                 raise QueueRuleError(f"{new} new call(s) from this caller since you looked: "
@@ -96,13 +112,27 @@ class QueueService:
             item = self._get(uow, item_id)
             now = self._clock()
             before = item.snapshot()
-            change(item, now)
+            self._cover(uow, item, who, now)
+            change(item, now, uow)
             uow.changelog.append(at=now, actor=person(who), entity="queue_item",
                                  entity_id=item.id, action=action, before=before,
                                  after=item.snapshot(), reason=reason)
             close_alert_of(uow, item, now, person(who), f"item {action}")
+            cancel_tasks_of(uow, item, now, person(who), f"item {action} by {who}")
             uow.commit()
             return self._rows(uow, [item])[0]
+
+    def _cover(self, uow, item: QueueItem, who: str, now) -> None:
+        """A backup covering for an away owner takes the caller over, on the record."""
+        if self._followup is None or not item.owner or item.owner == who:
+            return
+        if self._followup.rules().staffing.cover(item.owner) == who:
+            before = item.snapshot()
+            reason = f"covering for {item.owner}, who is away"
+            item.reassign(who, reason)
+            uow.changelog.append(at=now, actor=person(who), entity="queue_item",
+                                 entity_id=item.id, action="reassigned", before=before,
+                                 after=item.snapshot(), reason=reason)
 
     @staticmethod
     def _get(uow, item_id: int) -> QueueItem:

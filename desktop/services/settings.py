@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from desktop.config import SETTINGS, Settings, setting
 from desktop.domain.clock import Clock, utcnow
+from desktop.services.owner import OwnerAuth
 from desktop.services.unit_of_work import UnitOfWorkFactory
 
 
@@ -12,6 +13,7 @@ class SettingsService:
         self._uow = uow_factory
         self._file = settings_file
         self._clock = clock
+        self.owner = OwnerAuth(uow_factory, clock)
 
     def load(self) -> Settings:
         with self._uow() as uow:
@@ -27,14 +29,20 @@ class SettingsService:
                     continue
         return Settings(values)
 
-    def set(self, key: str, value, actor: str, reason: str | None = None) -> object:
-        """Validate and store `value` (already typed; use Setting.parse for text)."""
-        self.set_many({key: value}, actor, reason)
+    def set(self, key: str, value, actor: str, reason: str | None = None,
+            passcode: str | None = None) -> object:
+        """Validate and store `value` (already typed; use Setting.parse for text). An
+        owner-only setting needs the owner passcode (OwnerRefused otherwise)."""
+        self.set_many({key: value}, actor, reason, passcode)
         return setting(key).validate(value)
 
-    def set_many(self, values: dict, actor: str, reason: str | None = None) -> None:
+    def set_many(self, values: dict, actor: str, reason: str | None = None,
+                 passcode: str | None = None) -> None:
         """Several settings in one transaction: all of them, or (one invalid) none."""
         checked = {key: setting(key).validate(value) for key, value in values.items()}
+        guarded = [key for key in checked if setting(key).owner_only]
+        if guarded:
+            self.owner.require(passcode, ", ".join(guarded))
         current = self.load()
         now = self._clock()
         with self._uow(write=True) as uow:

@@ -78,13 +78,16 @@ class _Batch:
 
 class PhoneSync:
     def __init__(self, uow_factory: UnitOfWorkFactory, provider: PhoneProvider,
-                 policy: SyncPolicy = SyncPolicy(), clock: Clock = utcnow, triager=None):
+                 policy: SyncPolicy = SyncPolicy(), clock: Clock = utcnow, triager=None,
+                 planner=None):
         self._uow = uow_factory
         self.provider = provider
         self.policy = policy
         # Triage in the same transaction as the call: an emergency's alert is raised in
         # the pass that stores the call (see services/emergencies.py).
         self._triager = triager
+        # Follow-up plans, kept in the same transaction (see services/followup.py).
+        self._planner = planner
         self._clock = clock
         self.connector = f"phone:{provider.name}"
         # Voicemails stored before their transcript was ready: call id -> (tries, next try).
@@ -269,6 +272,20 @@ class PhoneSync:
         self._log(batch, item, action, before,
                   f"{call.outcome} call {call.provider_call_id} from {call.from_number}")
         self._triage(batch.uow, item, batch.now, batch.result)
+        self._plan(batch, lambda planner: planner.item_opened(batch.uow, item, batch.now)
+                   if action == "created" else
+                   planner.caller_rang_again(batch.uow, item, batch.now))
+
+    def _plan(self, batch: _Batch, change) -> None:
+        """The follow-up plan's side of a queue change, in a savepoint like triage: a
+        failure costs the plan a step (logged), never the call."""
+        if self._planner is None:
+            return
+        try:
+            with batch.uow.savepoint():
+                change(self._planner)
+        except Exception:
+            log.exception("follow-up planning failed; the call is stored")
 
     def _triage(self, uow, item: QueueItem, now: datetime, result: SyncResult) -> None:
         if self._triager is None:
@@ -292,6 +309,10 @@ class PhoneSync:
         counted = item.add_callback_attempt(call)
         call.queue_item_id = item.id
         batch.result.callback_attempts += counted
+        if counted:
+            self._plan(batch, lambda planner: item.wait_until(planner.attempt_made(
+                batch.uow, item, batch.now, ACTOR,
+                f"outbound call {call.provider_call_id} seen on the line")))
         self._log(batch, item, "callback_seen", before,
                   f"outbound call {call.provider_call_id} ({call.outcome})"
                   + ("" if counted else "; the callback a person recorded"))

@@ -19,6 +19,9 @@ class UnitOfWork(Protocol):
     quarantine: Any
     drafts: Any
     alerts: Any
+    tasks: Any
+    texts: Any
+    consent: Any
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc) -> None: ...

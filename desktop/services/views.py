@@ -83,11 +83,30 @@ class HistoryRow:
 
 
 @dataclass(frozen=True)
+class TaskRow:
+    """One step of the caller's follow-up plan."""
+
+    id: int
+    kind: str      # text, call, close
+    state: str     # pending, done, skipped, failed, cancelled
+    due_at: datetime
+    finished_at: datetime | None
+    finished_by: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
 class ItemDetail:
     row: QueueRow
     calls: tuple[CallRow, ...]
     history: tuple[HistoryRow, ...]
     known_contact: str | None  # "Maria Gonzalez (customer since Mar 2024)"
+    tasks: tuple[TaskRow, ...] = ()
+    do_not_text: str | None = None  # "opted out on ... by text 'STOP'"
+
+    def current_call(self) -> TaskRow | None:
+        """The callback the plan is waiting on, if any."""
+        return next((t for t in self.tasks if t.kind == "call" and t.state == "pending"), None)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QHeaderView, QLabel, QMenu, 
                                QVBoxLayout, QWidget)
 
 from desktop.domain.calls import Outcome
+from desktop.domain.followup import TaskKind
 from desktop.domain.queue import Disposition, ItemState
 from desktop.services.views import ItemDetail
 from desktop.ui.formatting import day_and_time, format_duration
@@ -20,6 +21,8 @@ class DetailPanel(QWidget):
     called_back_requested = Signal(int)
     resolve_requested = Signal(int, str, int)  # item id, disposition, calls she saw
     lead_requested = Signal(int)
+    skip_requested = Signal(int)      # follow-up task id (the current callback)
+    reassign_requested = Signal(int)  # item id
 
     def __init__(self, zone, parent=None):
         super().__init__(parent)
@@ -61,6 +64,17 @@ class DetailPanel(QWidget):
         self.transcript.setMaximumHeight(130)
         self.calls = _table(("When", "Direction", "Outcome", "Provider status", "Length"))
         self.history = _table(("When", "Who", "What"))
+        self.tasks = _table(("Step", "Due", "How it went", "Note"))
+        self.tasks.setMaximumHeight(150)
+        self.do_not_text = QLabel(objectName="doNotText")
+        self.do_not_text.setWordWrap(True)
+        self.skip_button = QPushButton("Skip callback…", objectName="skipButton")
+        self.skip_button.setToolTip("Skip the callback the plan is waiting on (say why); the "
+                                    "plan moves to its next step")
+        self.skip_button.clicked.connect(self._skip)
+        self.reassign_button = QPushButton("Reassign…", objectName="reassignButton")
+        self.reassign_button.setToolTip("Hand this caller to someone else (say why)")
+        self.reassign_button.clicked.connect(lambda: self._emit(self.reassign_requested))
 
         header = QHBoxLayout()
         header.addWidget(self.number)
@@ -68,17 +82,24 @@ class DetailPanel(QWidget):
         header.addStretch()
         buttons = QHBoxLayout()
         for button in (self.claim_button, self.called_back_button, self.resolve_button,
-                       self.lead_button):
+                       self.lead_button, self.reassign_button):
             buttons.addWidget(button)
+        plan_header = QHBoxLayout()
+        plan_header.addWidget(_section("Follow-up plan"))
+        plan_header.addStretch()
+        plan_header.addWidget(self.skip_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 16)
         layout.addWidget(self.name)
         layout.addLayout(header)
         layout.addWidget(self.known)
         layout.addWidget(self.status)
+        layout.addWidget(self.do_not_text)
         layout.addLayout(buttons)
         layout.addWidget(_section("Voicemail transcript — review before acting"))
         layout.addWidget(self.transcript)
+        layout.addLayout(plan_header)
+        layout.addWidget(self.tasks)
         layout.addWidget(_section("Calls"))
         layout.addWidget(self.calls, 2)
         layout.addWidget(_section("History"))
@@ -91,8 +112,10 @@ class DetailPanel(QWidget):
     def show_detail(self, detail: ItemDetail | None, now=None) -> None:
         self.detail = detail
         enabled = detail is not None and detail.row.state != ItemState.DONE
-        for button in (self.claim_button, self.called_back_button, self.resolve_button):
+        for button in (self.claim_button, self.called_back_button, self.resolve_button,
+                       self.reassign_button):
             button.setEnabled(enabled)
+        self.skip_button.setEnabled(enabled and detail.current_call() is not None)
         self.lead_button.setEnabled(detail is not None and detail.row.lead_id is None)
         self.copy_button.setEnabled(detail is not None)
         if detail is None:
@@ -103,6 +126,8 @@ class DetailPanel(QWidget):
             self.transcript.setPlainText("")
             self.calls.setRowCount(0)
             self.history.setRowCount(0)
+            self.tasks.setRowCount(0)
+            self.do_not_text.hide()
             return
         row = detail.row
         self.name.setText(row.display_name or "Unknown caller")
@@ -118,6 +143,18 @@ class DetailPanel(QWidget):
             _fill(self.calls, n, (day_and_time(call.started_at, self.zone, today),
                                   call.direction.capitalize(), Outcome(call.outcome).label,
                                   call.raw_status, format_duration(call.duration_s)))
+        self.do_not_text.setText(f"Do not text: {detail.do_not_text}" if detail.do_not_text
+                                 else "")
+        self.do_not_text.setVisible(bool(detail.do_not_text))
+        self.tasks.setRowCount(len(detail.tasks))
+        for n, task in enumerate(detail.tasks):
+            when = task.finished_at if task.state not in ("pending", "sending") else task.due_at
+            who = f" by {task.finished_by.split(':', 1)[-1]}" if task.finished_by else ""
+            _fill(self.tasks, n, (TaskKind(task.kind).label,
+                                  day_and_time(when, self.zone, today),
+                                  _TASK_STATES.get(task.state, task.state) + (
+                                      who if task.state != "pending" else ""),
+                                  task.note or ""))
         self.history.setRowCount(len(detail.history))
         for n, entry in enumerate(reversed(detail.history)):
             who = entry.actor.split(":", 1)[-1]
@@ -152,9 +189,18 @@ class DetailPanel(QWidget):
         if self.detail:
             signal.emit(self.detail.row.id)
 
+    def _skip(self) -> None:
+        task = self.detail.current_call() if self.detail else None
+        if task is not None:
+            self.skip_requested.emit(task.id)
+
     def _resolve(self, disposition: str) -> None:
         if self.detail:
             self.resolve_requested.emit(self.detail.row.id, disposition, self.detail.row.calls)
+
+
+_TASK_STATES = {"pending": "due", "sending": "sending…", "done": "✔ done",
+                "skipped": "skipped", "failed": "✘ failed", "cancelled": "not needed"}
 
 
 def _section(text: str) -> QLabel:

@@ -8,12 +8,15 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QMainWindow, QMessageBox, \
-    QSystemTrayIcon, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QHBoxLayout, QLabel, QMainWindow, \
+    QMessageBox, QPushButton, QSystemTrayIcon, QTabWidget, QVBoxLayout, QWidget
 
 from desktop import APP_NAME
 from desktop.domain.emergencies import AlertRuleError
+from desktop.domain.followup import FollowUpError
 from desktop.domain.queue import LANE_ORDER, QueueRuleError
+from desktop.services.followup import unclaimed_words
+from desktop.services.owner import OwnerRefused
 from desktop.services.sync import SyncResult
 from desktop.ui.changelog_tab import ChangeLogTab
 from desktop.ui.emergency_banner import EmergencyBanner
@@ -21,6 +24,7 @@ from desktop.ui.lead_form import LeadForm
 from desktop.ui.leads_tab import LeadsTab
 from desktop.ui.models.queue_model import QueueModel
 from desktop.ui.queue_tab import QueueTab
+from desktop.ui.reason_dialog import ReasonDialog
 from desktop.ui.status_area import StatusArea
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,7 @@ class MainWindow(QMainWindow):
     delivered = Signal(object)  # the DeliveryReport of each delivery run
     emergency_shown = Signal(list)  # the emergency alerts just (re)notified, as AlertViews
     emergencies_loaded = Signal(list)  # the open emergency alerts, after each check
+    followed_up = Signal(object)  # (MessageResult, FollowUpReport) of each follow-up pass
     shown = Signal()
 
     def __init__(self, app, runner, demo: bool = False, clock=None):
@@ -49,6 +54,7 @@ class MainWindow(QMainWindow):
         self.zone = ZoneInfo(app.settings["business.timezone"])
         self.who = app.desk_user
         self._polling = self._delivering = self._crm_polling = self._closing = False
+        self._following_up = False
         self._shown_once = False
         self._ticks = 0
         self._board_requests = self._board_applied = 0
@@ -89,6 +95,8 @@ class MainWindow(QMainWindow):
         detail.called_back_requested.connect(self.called_back)
         detail.resolve_requested.connect(self.resolve)
         detail.lead_requested.connect(self.open_lead_form)
+        detail.skip_requested.connect(self.skip_task)
+        detail.reassign_requested.connect(self.reassign)
         self._shortcuts()
 
         self.poll_timer = QTimer(self, interval=int(app.poll_interval.total_seconds() * 1000))
@@ -111,6 +119,10 @@ class MainWindow(QMainWindow):
         self.emergency_timer = QTimer(self, interval=5000)
         self.emergency_timer.timeout.connect(self.check_emergencies)
         self._checking_emergencies = self._emergency_again = False
+        # Follow-up: inbound texts (opt-outs first), due text-backs, closings, unclaimed
+        # callers -- on the poll's rhythm.
+        self.followup_timer = QTimer(self, interval=int(app.poll_interval.total_seconds() * 1000))
+        self.followup_timer.timeout.connect(self.follow_up)
         self.tray = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(QApplication.windowIcon(), self)
@@ -128,6 +140,11 @@ class MainWindow(QMainWindow):
         if demo:
             row.addWidget(QLabel("DEMO — simulated calls", objectName="demoBadge"))
         row.addStretch()
+        if self.app.followup is not None:
+            textback = QPushButton("Text-back…", objectName="textbackButton")
+            textback.setToolTip("The missed-call text and its switch (owner)")
+            textback.clicked.connect(self.open_textback_settings)
+            row.addWidget(textback)
         row.addWidget(QLabel(f"Signed in as {self.who}", objectName="deskUser"))
         return header
 
@@ -167,6 +184,9 @@ class MainWindow(QMainWindow):
         if self.app.emergencies is not None:
             self.check_emergencies()
             self.emergency_timer.start()
+        if self.app.followup is not None:
+            self.follow_up()
+            self.followup_timer.start()
         self.tick_timer.start()
 
     def showEvent(self, event) -> None:
@@ -178,7 +198,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self._closing = True
         for timer in (self.poll_timer, self.tick_timer, self.deliver_timer, self.crm_timer,
-                      self.emergency_timer):
+                      self.emergency_timer, self.followup_timer):
             timer.stop()
         if self.app.sync is not None:
             self.app.sync.stop()  # a long import ends after its current page
@@ -287,6 +307,76 @@ class MainWindow(QMainWindow):
         if not self._alerts_started:
             self._alerts_started = True
             self.deliver()
+
+    # -- follow-up -------------------------------------------------------------------------
+    def follow_up(self) -> None:
+        if self.app.followup is None or self._following_up or self._closing:
+            return
+        self._following_up = True
+        self.runner.submit(self._follow_up_pass, on_done=self._followed_up,
+                           on_error=self._follow_up_failed)
+
+    def _follow_up_pass(self):
+        """Worker thread: read inbound texts first (a STOP must stop the next text-back),
+        then run what is due, and notify unclaimed callers (plyer, else the status bar)."""
+        messages = self.app.messages.poll()
+        report = self.app.followup.run_due()
+        for words in unclaimed_words(report.unclaimed):
+            self.app.notifier.notify("Caller waiting", words)
+        return messages, report
+
+    def _followed_up(self, outcome) -> None:
+        self._following_up = False
+        messages, report = outcome
+        if report.unclaimed and self.tray is not None:
+            self.tray.showMessage("Caller waiting", unclaimed_words(report.unclaimed)[0],
+                                  QSystemTrayIcon.MessageIcon.Warning, 15_000)
+        if messages.error:
+            self.statusBar().showMessage(f"Could not read texts: {messages.error}", 30_000)
+        elif messages.opted_out:
+            self.statusBar().showMessage(f"{', '.join(messages.opted_out)} asked not to be "
+                                         "texted: on the do-not-text list", 30_000)
+        if report.texted or report.closed:
+            self.status.show_poll(f"Follow-up: {len(report.texted)} text-back(s) sent, "
+                                  f"{len(report.closed)} caller(s) closed as no response")
+        if report.changed or messages.new or report.unclaimed:
+            self.refresh_board()
+        self.followed_up.emit(outcome)
+
+    def _follow_up_failed(self, exc: Exception) -> None:
+        self._following_up = False
+        log.error("follow-up pass failed: %s", exc)
+        self.statusBar().showMessage(f"Follow-up stopped with an unexpected error: {exc}",
+                                     30_000)
+
+    def skip_task(self, task_id: int) -> None:
+        dialog = ReasonDialog("Skip this callback", "The plan moves on to its next step. "
+                              "Say why, for the record.", self,
+                              reason_hint="e.g. she texted: call after 3 pm")
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            _, why = dialog.values()
+            self.runner.submit(self.app.followup.skip, task_id, self.who, why,
+                               on_done=self._acted, on_error=self._report)
+
+    def reassign(self, item_id: int) -> None:
+        people = sorted({r.owner for r in self.model.rows() if r.owner} - {None})
+        dialog = ReasonDialog("Reassign this caller", "Hand this caller to someone else. "
+                              "The reason goes in the caller's history.", self,
+                              ask_person=True, people=people,
+                              reason_hint="e.g. Lee knows this customer")
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            to, why = dialog.values()
+            self.runner.submit(self.app.queue.reassign, item_id, self.who, to, why,
+                               on_done=self._acted, on_error=self._report)
+
+    def open_textback_settings(self):
+        from desktop.ui.textback_dialog import TextBackDialog
+        dialog = TextBackDialog(self.app, self.runner, self.who, self)
+        dialog.saved.connect(lambda: self.statusBar().showMessage(
+            "Text-back settings saved", 8000))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     # -- emergencies -----------------------------------------------------------------------
     def check_emergencies(self) -> None:
@@ -472,7 +562,7 @@ class MainWindow(QMainWindow):
         self.deliver()  # send it now, not at the next tick
 
     def _report(self, exc: Exception) -> None:
-        if isinstance(exc, (QueueRuleError, AlertRuleError)):
+        if isinstance(exc, (QueueRuleError, AlertRuleError, FollowUpError, OwnerRefused)):
             self.statusBar().showMessage(str(exc), 8000)
             self.refresh_board()
             return

@@ -20,7 +20,7 @@ from fake_callrail import (  # noqa: F401  (callrail_server, callrail_fake: fixt
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop.adapters.phone.base import ProblemKind, ProviderError
+from desktop.adapters.phone.base import InboundMessage, ProblemKind, ProviderError
 from desktop.adapters.phone.callrail import CallRailLine
 from desktop.adapters.secrets import SERVICE
 from desktop.domain.calls import Direction, Outcome
@@ -124,8 +124,11 @@ def test_a_scripted_day_lands_in_the_queue_exactly_and_a_second_sync_changes_not
                 "call_ids": [c["id"] for c in calls_of(call["customer_phone_number"])],
                 "outcome": outcome, "transcript": transcript, "source": source,
                 "caller_name": name, "caller_id": cnam, "first_call_at": iso(first),
-                "last_call_at": iso(last), "callback_attempts": callbacks, "state": "open",
-                "owner": None, "disposition": None, "follow_up_at": None, "lead_id": None}
+                "last_call_at": iso(last), "callback_attempts": callbacks,
+                # A callback seen on the line is a follow-up attempt: the caller waits for
+                # the plan's next one.
+                "state": "waiting" if callbacks else "open",
+                "owner": None, "disposition": None, "lead_id": None}
 
     def calls_of(number):
         return [c for c in day.values() if c["customer_phone_number"] == number
@@ -151,6 +154,7 @@ def test_a_scripted_day_lands_in_the_queue_exactly_and_a_second_sync_changes_not
     assert set(first) == set(expected)
     for phone, want in expected.items():
         assert {k: first[phone][k] for k in want} == want, phone
+        assert (first[phone]["follow_up_at"] is None) == (want["state"] == "open")
     assert "+13125550111" not in first and "+17735550147" not in first
 
     code, _, err = cli("sync", "--once")
@@ -532,3 +536,91 @@ def test_every_call_returns_a_provider_page_shape(clock, callrail_fake):
     pages = list(line(callrail_fake, clock).list_calls(clock() - timedelta(hours=1), clock()))
     assert pages == [[Quarantined("start_time is not a time: 7", {"id": "CALodd",
                                                                   "start_time": 7}, "CALodd")]]
+
+
+# -- inbound texts ------------------------------------------------------------------------------
+MARIA, LINDA, JAMES = "+17735550142", "+17735550143", "+17735550144"
+
+
+def texts_of(pages) -> list:
+    return [item for page in pages for item in page]
+
+
+def test_inbound_texts_in_the_window_come_back_oldest_first_and_outgoing_ones_do_not(
+        clock, callrail_fake):
+    now = clock()                                  # 21:00 UTC = 16:00 in New York
+    since = now - timedelta(minutes=10)
+    fake = callrail_fake
+    # Maria's thread began this morning, before the window; her STOP comes in it.
+    fake.add_text(MARIA, "Can you come Tuesday?", now - timedelta(hours=7), name="GONZALEZ M")
+    fake.add_text(MARIA, "Yes, 9am works", now - timedelta(minutes=8), direction="outgoing")
+    fake.add_text(MARIA, "STOP", now - timedelta(minutes=5))
+    fake.add_text(LINDA, "Thanks!", since)                   # the window includes its start
+    fake.add_text(JAMES, "Still coming?", now)               # ... and excludes its end
+    fake.add_text("+17735550145", "Yesterday's", now - timedelta(days=1, minutes=5))
+    adapter = line(fake, clock)
+
+    texts = texts_of(adapter.list_messages(since, now))
+
+    assert [(t.from_number, t.to_number, t.body, t.received_at) for t in texts] == [
+        (LINDA, ADS_LINE, "Thanks!", since),
+        (MARIA, ADS_LINE, "STOP", now - timedelta(minutes=5))]
+    assert all(isinstance(t, InboundMessage) and t.received_at.tzinfo == timezone.utc
+               for t in texts)
+    # The window always goes out, as the date it starts on in the account's zone.
+    (request,) = fake.texts_requests()
+    assert (request.args["start_date"], request.args["end_date"]) == ("2025-02-12",
+                                                                      "2025-02-13")
+    # Listed messages have no id of their own: the one we build is the same on a re-read.
+    again = texts_of(adapter.list_messages(since, now))
+    assert [t.provider_message_id for t in again] == [t.provider_message_id for t in texts]
+    assert len({t.provider_message_id for t in texts}) == 2
+
+
+def test_every_page_of_text_conversations_is_read(clock, callrail_fake):
+    now = clock()
+    numbers = [f"+1773555{n:04d}" for n in range(160, 165)]
+    for i, number in enumerate(numbers):
+        callrail_fake.add_text(number, f"text {i}", now - timedelta(minutes=30 - i))
+    texts = texts_of(line(callrail_fake, clock, page_size=2).list_messages(
+        now - timedelta(hours=1), now))
+    assert sorted(t.from_number for t in texts) == numbers
+    assert [r.args["page"] for r in callrail_fake.texts_requests()] == ["1", "2", "3"]
+    assert all(r.args["per_page"] == "2" for r in callrail_fake.texts_requests())
+
+
+def test_a_text_that_cannot_be_read_is_quarantined_and_the_rest_of_the_page_returns(
+        clock, callrail_fake):
+    now = clock()
+    at = now - timedelta(minutes=5)
+    good = callrail_fake.add_text(MARIA, "Please stop texting me", at)
+    no_number = callrail_fake.add_text(LINDA, "STOP", at)
+    del no_number["customer_phone_number"]
+    bad_date = callrail_fake.add_text(JAMES, "Hi", at)
+    bad_date["recent_messages"][0]["created_at"] = "Tuesday afternoon"
+    callrail_fake.add_conversation(["not", "a", "conversation"], at=at)
+
+    (page,) = line(callrail_fake, clock).list_messages(now - timedelta(hours=1), now)
+
+    assert [(t.from_number, t.body) for t in page if isinstance(t, InboundMessage)] == [
+        (MARIA, "Please stop texting me")]
+    bad = {q.external_id: q.reason for q in page if isinstance(q, Quarantined)}
+    assert bad == {no_number["id"]: "customer_phone_number is missing",
+                   bad_date["id"]: "created_at is not a time: 'Tuesday afternoon'",
+                   None: "the text conversation is not a JSON object"}
+    assert good["id"] not in bad
+
+
+def test_a_429_on_the_text_listing_is_waited_out_and_the_texts_still_come(clock,
+                                                                          callrail_fake):
+    now = clock()
+    callrail_fake.add_text(MARIA, "STOP", now - timedelta(minutes=2))
+    sleeps = []
+    adapter = line(callrail_fake, clock, sleeps)
+    window = (now - timedelta(hours=1), now)
+    assert [t.body for t in texts_of(adapter.list_messages(*window))] == ["STOP"]
+    callrail_fake.fail_next(1, 429, retry_after="3", body={"error": "Too many requests"})
+    assert [t.body for t in texts_of(adapter.list_messages(*window))] == ["STOP"]
+    assert sleeps == [3.0]
+    # Both tries were the text listing itself (the zones were read on the first poll).
+    assert all(r.path.endswith("/text-messages.json") for r in callrail_fake.requests[-2:])

@@ -15,17 +15,19 @@ import string
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from fake_openphone import OWNER, call_record, openphone, parse  # noqa: F401  (fixture)
+from fake_openphone import (  # noqa: F401  (openphone: fixture)
+    OWNER, call_record, message_record, openphone, parse,
+)
 from fake_openphone import iso as op_iso
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop.adapters.http import RateLimiter
-from desktop.adapters.phone.base import ProblemKind, ProviderError
+from desktop.adapters.phone.base import InboundMessage, ProblemKind, ProviderError
 from desktop.adapters.phone.openphone import REQUIRED, OpenPhoneLine
 from desktop.domain.calls import Direction, Outcome
 from desktop.domain.clock import iso
-from desktop.domain.quarantine import stored_text
+from desktop.domain.quarantine import Quarantined, stored_text
 from desktop.services.sync import PhoneSync, SyncPolicy
 
 MAIN, ADS = "PNmain0001", "PNads00002"
@@ -277,8 +279,10 @@ def test_calls_endpoint_refuses_what_the_real_api_refuses(openphone):
                    {"phoneNumberId": MAIN, "maxResults": 10},
                    {"phoneNumberId": MAIN, "participants": ["+17085550101", "+17085550102"],
                     "maxResults": 10}):
-        answer = requests.get(url, params=params, headers=head, timeout=5)
-        assert answer.status_code == 400 and answer.json()["title"] == "Bad Request"
+        for endpoint in (url, openphone.url + "/v1/messages"):
+            answer = requests.get(endpoint, params=params, headers=head, timeout=5)
+            assert answer.status_code == 400 and answer.json()["title"] == "Bad Request"
+            assert answer.json()["errors"][0]["path"] in ("/phoneNumberId", "/participants")
     answer = requests.get(url, params={"phoneNumberId": MAIN, "participants": "+17085550101",
                                        "maxResults": 10},
                           headers={"Authorization": "Bearer " + openphone.api_key}, timeout=5)
@@ -473,3 +477,86 @@ def test_malformed_records_are_quarantined_and_the_rest_syncs(hostile, mutations
     assert {stored_text(r) for r in bad} <= kept
     assert all(fake.api_key not in payload for payload in kept)
     assert fake.api_key not in caplog.text
+
+
+# -- inbound texts ---------------------------------------------------------------------------
+MARIA, LINDA, JAMES = "+17735550142", "+17085550134", "+16305550192"
+
+
+def test_inbound_texts_in_the_window_come_through_the_conversations_and_outgoing_do_not(
+        openphone):
+    lines(openphone)
+    since = NOW - timedelta(hours=1)
+    # Maria's thread began with a call days ago: her texts today move it back up.
+    openphone.add_calls([call_record(MAIN, MARIA, status="missed",
+                                     created=NOW - timedelta(days=3))])
+    openphone.add_text(MAIN, MARIA, "Is someone coming today?", created=NOW - timedelta(minutes=30))
+    openphone.add_text(MAIN, MARIA, "Yes, by 3pm", created=NOW - timedelta(minutes=25),
+                       direction="outgoing")
+    openphone.add_text(MAIN, MARIA, "STOP", created=NOW - timedelta(minutes=5))
+    openphone.add_text(ADS, LINDA, "Thanks!", created=since)          # the start is in
+    openphone.add_text(MAIN, LINDA, "Later one", created=NOW)          # the end is not
+    openphone.add_text(MAIN, JAMES, "Old news", created=NOW - timedelta(hours=3))
+    line, _ = make_line(openphone)
+
+    texts = flat(line.list_messages(since, NOW))
+
+    assert [(t.from_number, t.to_number, t.body, t.received_at) for t in texts] == [
+        (LINDA, ADS_NO, "Thanks!", since),
+        (MARIA, MAIN_NO, "Is someone coming today?", NOW - timedelta(minutes=30)),
+        (MARIA, MAIN_NO, "STOP", NOW - timedelta(minutes=5))]
+    assert all(isinstance(t, InboundMessage) and t.provider_message_id.startswith("AC")
+               for t in texts)
+    (walk,) = openphone.queries("/v1/conversations")
+    assert parse(walk["updatedAfter"][0]) <= since
+    asked = openphone.queries("/v1/messages")
+    # James's thread was quiet since the window began: not asked about at all.
+    assert sorted((q["phoneNumberId"][0], q["participants"][0]) for q in asked) == [
+        (ADS, LINDA), (MAIN, LINDA), (MAIN, MARIA)]
+    assert all(parse(q["createdAfter"][0]) <= since and parse(q["createdBefore"][0]) >= NOW
+               and "userId" not in q for q in asked)
+
+
+def test_every_page_of_conversations_and_messages_is_followed(openphone):
+    lines(openphone)
+    for n in range(3):
+        for k in range(3):
+            openphone.add_text(MAIN, f"+1708555{120 + n:04d}", f"text {n}.{k}",
+                               created=NOW - timedelta(minutes=50 - 10 * n - k))
+    line, _ = make_line(openphone, page_size=2)
+    texts = flat(line.list_messages(NOW - timedelta(hours=1), NOW))
+    assert sorted(t.body for t in texts) == [f"text {n}.{k}" for n in range(3) for k in range(3)]
+    assert [q for q in openphone.queries("/v1/conversations") if "pageToken" in q]
+    assert len([q for q in openphone.queries("/v1/messages") if "pageToken" in q]) == 3
+
+
+def test_a_text_that_cannot_be_read_is_quarantined_and_the_rest_returns(openphone):
+    lines(openphone)
+    at = NOW - timedelta(minutes=10)
+    good = message_record(MAIN, MAIN_NO, MARIA, "Please stop texting me", created=at)
+    no_sender = {**message_record(MAIN, MAIN_NO, MARIA, "STOP", created=at), "from": None}
+    bad_time = {**message_record(MAIN, MAIN_NO, MARIA, "hi", created=at),
+                "createdAt": "yesterday"}
+    openphone.add_texts([good, no_sender, bad_time], pair=(MAIN, MARIA), at=at)
+    line, _ = make_line(openphone)
+
+    (page,) = list(line.list_messages(NOW - timedelta(hours=1), NOW))
+
+    assert [t.body for t in page if isinstance(t, InboundMessage)] == ["Please stop texting me"]
+    assert {q.external_id: q.reason for q in page if isinstance(q, Quarantined)} == {
+        no_sender["id"]: "OpenPhone message: from is missing",
+        bad_time["id"]: "OpenPhone message: createdAt is not an ISO 8601 time: 'yesterday'"}
+
+
+def test_a_429_on_the_messages_listing_is_waited_out_and_the_texts_still_come(openphone):
+    lines(openphone)
+    openphone.add_text(MAIN, MARIA, "STOP", created=NOW - timedelta(minutes=5))
+    line, sleeps = make_line(openphone)
+    flat(line.list_calls(NOW - timedelta(hours=1), NOW))   # the numbers are read once
+    openphone.fail_next(1, 429, retry_after="2")
+    before = openphone.count()
+    assert [t.body for t in flat(line.list_messages(NOW - timedelta(hours=1), NOW))] == [
+        "STOP"]
+    assert sleeps == [2.0]
+    assert [p for _, p, _ in openphone.requests[before:]] == [
+        "/v1/conversations", "/v1/conversations", "/v1/messages"]

@@ -22,6 +22,7 @@ from sqlalchemy import text
 from desktop.adapters.phone.base import ProblemKind, ProviderError
 from desktop.adapters.phone.ringcentral import JWT_REJECTED, RingCentralLine
 from desktop.domain.calls import Direction, Outcome
+from desktop.domain.quarantine import Quarantined
 from desktop.services.sync import PhoneSync, SyncPolicy
 from fake_ringcentral import (CLIENT_ID, CLIENT_SECRET, JWT, SHOP_NUMBER, call_record,
                               ringcentral)  # noqa: F401  (the fixture)
@@ -563,3 +564,89 @@ def test_credentials_never_reach_the_logs(synced_app, ringcentral, clock, caplog
     assert sync.poll().error == JWT_REJECTED
     secrets = [CLIENT_SECRET, JWT, *ringcentral.access, *ringcentral.refresh]
     assert caplog.text and not [s for s in secrets if s in caplog.text]
+
+
+# -- texts customers send (list_messages) ----------------------------------------------------
+@pytest.fixture
+def texting(ringcentral, clock):
+    """(line, virtual time) on the FakeClock. The heavy limiter is one request an hour: a
+    message-store read that went through it would sleep (it is the Light group)."""
+    ringcentral.now = clock
+    vt = VirtualTime()
+    return make_line(ringcentral, clock, vt, heavy_limit=(1, 3600.0)), vt
+
+
+def texts_of(line: RingCentralLine, since: datetime, until: datetime) -> list:
+    return [item for page in line.list_messages(since, until) for item in page]
+
+
+def test_inbound_texts_in_the_window_come_back_oldest_first_across_pages(texting, ringcentral,
+                                                                        clock):
+    line, vt = texting
+    line.page_size = 2
+    now = clock()
+    since = now - timedelta(days=3)  # a backfill: longer than the silent 24-hour default
+    inside = [ringcentral.add_text(f"+1773555{1200 + i}", f"text {i}",
+                                   since + timedelta(hours=12 * i)) for i in range(5)]
+    ringcentral.add_text("+17735551290", "too early", since - timedelta(seconds=1))
+    ringcentral.add_text("+17735551291", "at until: the next poll's", now)
+
+    texts = texts_of(line, since, now)
+
+    assert [t.provider_message_id for t in texts] == [str(m["id"]) for m in inside]
+    first = texts[0]
+    assert (first.from_number, first.to_number, first.body) == ("+17735551200", SHOP_NUMBER,
+                                                                "text 0")
+    assert first.received_at == since and first.received_at.tzinfo is not None
+    asks = ringcentral.queries("/message-store")
+    assert [q["page"] for q in asks] == ["1", "2", "3"]  # 6 in [dateFrom, dateTo], 2 a page
+    assert all(q["dateFrom"] == "2025-02-09T21:00:00.000Z" and
+               q["dateTo"] == "2025-02-12T21:00:00.000Z" and q["messageType"] == "SMS" and
+               q["direction"] == "Inbound" and q["perPage"] == "2" for q in asks)
+    assert vt.sleeps == []  # not held to the call log's Heavy limit
+
+
+def test_texts_the_shop_sent_are_not_returned(texting, ringcentral, clock):
+    line, _ = texting
+    now = clock()
+    line.send_sms("+17735550142", "Sorry we missed you, calling right back.")
+    ringcentral.add_text(SHOP_NUMBER, "On our way", now - timedelta(minutes=4),
+                         to="+17735550142", direction="Outbound")
+    reply = ringcentral.add_text("+17735550142", "STOP", now - timedelta(minutes=2))
+
+    texts = texts_of(line, now - timedelta(minutes=10), now + timedelta(seconds=1))
+
+    assert [t.provider_message_id for t in texts] == [str(reply["id"])]
+    assert sum(m["direction"] == "Outbound" for m in ringcentral.messages.values()) == 2
+
+
+def test_a_malformed_text_is_quarantined_and_the_rest_of_the_page_returned(texting,
+                                                                           ringcentral, clock):
+    line, _ = texting
+    now = clock()
+    good = [ringcentral.add_text(f"+1773555{1300 + i}", "stop texting me",
+                                 now - timedelta(minutes=30 - i)) for i in range(3)]
+    no_sender = ringcentral.add_text("+17735551320", "hi", now - timedelta(minutes=20),
+                                     **{"from": {"name": "WIRELESS CALLER"}})
+    bad_date = ringcentral.add_text("+17735551321", "hi", now - timedelta(minutes=19),
+                                    creationTime="last Tuesday-ish")
+
+    items = texts_of(line, now - timedelta(hours=1), now)
+
+    kept = [i for i in items if not isinstance(i, Quarantined)]
+    held = {q.external_id: q for q in items if isinstance(q, Quarantined)}
+    assert [t.provider_message_id for t in kept] == [str(g["id"]) for g in good]
+    assert set(held) == {str(no_sender["id"]), str(bad_date["id"])}
+    assert "the sender's phoneNumber is missing" in held[str(no_sender["id"])].reason
+    assert "'last Tuesday-ish'" in held[str(bad_date["id"])].reason
+    assert held[str(bad_date["id"])].payload == bad_date  # the raw record, for a person
+
+
+def test_a_429_on_the_texts_is_waited_out_and_the_texts_still_come_back(texting, ringcentral,
+                                                                       clock):
+    line, vt = texting
+    sent = ringcentral.add_text("+17735551330", "please call", clock() - timedelta(minutes=3))
+    ringcentral.fail(429, retry_after=3, path="/message-store")
+    texts = texts_of(line, clock() - timedelta(hours=1), clock())
+    assert [t.provider_message_id for t in texts] == [str(sent["id"])]
+    assert vt.sleeps == [3.0] and len(ringcentral.queries("/message-store")) == 2

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from desktop.adapters.phone.base import ProblemKind, ProviderError
 from desktop.adapters.phone.twilio import TwilioLine
-from desktop.domain.quarantine import stored_text
+from desktop.domain.quarantine import Quarantined, stored_text
 from desktop.services.sync import PhoneSync, SyncPolicy
 from fake_twilio import (  # noqa: F401  (twilio_fake and twilio_server are fixtures)
     ACCOUNT_SID, AUTH_TOKEN, OFFICE_PHONE, SHOP_NUMBER, forwarded, twilio_call, twilio_fake,
@@ -452,3 +452,104 @@ def test_malformed_records_are_quarantined_and_the_rest_syncs(
     assert stored == {g["sid"] for g in good}
     assert stored_text(json.loads(json.dumps(bad))) in payloads
     assert all(AUTH_TOKEN not in p for p in payloads) and AUTH_TOKEN not in caplog.text
+
+
+# -- texts customers send (list_messages) ----------------------------------------------------
+def texts_of(line: TwilioLine, since: datetime, until: datetime) -> list:
+    return [item for page in line.list_messages(since, until) for item in page]
+
+
+def test_inbound_texts_in_the_window_come_back_oldest_first_across_pages(twilio_fake):
+    since = NOW - timedelta(hours=1)
+    inside = [twilio_fake.add_text(f"+1312555{300 + i:04d}", f"text {i}",
+                                   since + timedelta(minutes=10 * i)) for i in range(5)]
+    twilio_fake.add_text("+13125550390", "too early", since - timedelta(seconds=1))
+    twilio_fake.add_text("+13125550391", "at until: the next poll's", NOW)
+    twilio_fake.add_text("+13125550392", "yesterday", NOW - timedelta(days=1))
+    twilio_fake.add_text("+13125550393", "to another number", NOW - timedelta(minutes=5),
+                         to=TRACKING)
+
+    texts = texts_of(line_for(twilio_fake, page_size=2), since, NOW)
+
+    assert [t.provider_message_id for t in texts] == [m["sid"] for m in inside]
+    first = texts[0]
+    assert (first.from_number, first.to_number, first.body) == ("+13125550300", SHOP_NUMBER,
+                                                                "text 0")
+    assert first.received_at == since and first.received_at.tzinfo is not None
+    asks = twilio_fake.message_requests()
+    assert len(asks) == 4  # the day's 7 texts to the shop's number, 2 a page
+    # Whole UTC dates: on or after midnight of since's date, on or before the midnight that
+    # ends until's date; the shop's texting number, never the whole account's history.
+    assert asks[0].args == {"To": SHOP_NUMBER, "DateSent>": "2025-02-12",
+                            "DateSent<": "2025-02-13", "PageSize": "2"}
+    assert all(a.args.get("PageToken") for a in asks[1:])
+
+
+def test_a_window_across_midnight_asks_for_both_dates(twilio_fake):
+    before, after = (twilio_fake.add_text("+13125550301", "late", datetime(
+        2025, 2, 12, 23, 55, tzinfo=timezone.utc)), twilio_fake.add_text(
+        "+13125550302", "early", datetime(2025, 2, 13, 0, 5, tzinfo=timezone.utc)))
+    since = datetime(2025, 2, 12, 23, 50, tzinfo=timezone.utc)
+    texts = texts_of(line_for(twilio_fake), since, since + timedelta(minutes=20))
+    assert [t.provider_message_id for t in texts] == [before["sid"], after["sid"]]
+    (ask,) = twilio_fake.message_requests()
+    assert (ask.args["DateSent>"], ask.args["DateSent<"]) == ("2025-02-12", "2025-02-14")
+
+
+def test_texts_the_shop_sent_are_not_returned(twilio_fake):
+    twilio_fake.now = lambda: NOW - timedelta(minutes=5)
+    line = line_for(twilio_fake)
+    line.send_sms("+13125550122", "Sorry we missed you, calling right back.")
+    # The shop's tracking number texting its main number: Twilio keeps both halves, an
+    # outbound-api record and an inbound one, both To the main number.
+    twilio_fake.add_text(TRACKING, "test from the Yelp number", NOW - timedelta(minutes=4),
+                         direction="outbound-api")
+    twin = twilio_fake.add_text(TRACKING, "test from the Yelp number",
+                                NOW - timedelta(minutes=4))
+    twilio_fake.add_text(TRACKING, "auto-reply", NOW - timedelta(minutes=3),
+                         direction="outbound-reply")
+    customer = twilio_fake.add_text("+13125550122", "thanks, STOP", NOW - timedelta(minutes=2))
+
+    texts = texts_of(line, NOW - timedelta(minutes=10), NOW)
+
+    assert [t.provider_message_id for t in texts] == [twin["sid"], customer["sid"]]
+    assert [m["direction"] for m in twilio_fake.messages][0] == "outbound-api"  # listed too
+
+
+def test_a_malformed_text_is_quarantined_and_the_rest_of_the_page_returned(twilio_fake):
+    since = NOW - timedelta(hours=1)
+    good = [twilio_fake.add_text(f"+1312555{310 + i:04d}", "STOP", since + timedelta(minutes=i))
+            for i in range(3)]
+    no_sender = twilio_fake.add_text("+13125550320", "hi", since + timedelta(minutes=5))
+    del no_sender["from"]
+    bad_date = twilio_fake.add_text("+13125550321", "hi", since + timedelta(minutes=6),
+                                    date_sent="last Tuesday-ish")
+    not_a_number = twilio_fake.add_text("+13125550322", "hi", since + timedelta(minutes=7),
+                                        **{"from": "not a phone"})
+    odd_direction = twilio_fake.add_text("+13125550323", "hi", since + timedelta(minutes=8),
+                                         direction=["inbound"])
+
+    items = texts_of(line_for(twilio_fake, page_size=4), since, NOW)
+
+    kept = [i for i in items if not isinstance(i, Quarantined)]
+    held = {q.external_id: q for q in items if isinstance(q, Quarantined)}
+    assert [t.provider_message_id for t in kept] == [g["sid"] for g in good]
+    assert set(held) == {no_sender["sid"], bad_date["sid"], not_a_number["sid"],
+                         odd_direction["sid"]}
+    assert held[no_sender["sid"]].reason == "'from' is missing"
+    assert "date_sent is not an RFC 2822 time" in held[bad_date["sid"]].reason
+    assert "sender's number is unusable" in held[not_a_number["sid"]].reason
+    assert "unknown message direction" in held[odd_direction["sid"]].reason
+    assert held[bad_date["sid"]].payload == bad_date  # the raw record, for a person to read
+
+
+def test_a_429_on_the_texts_is_waited_out_and_the_texts_still_come_back(twilio_fake):
+    sent = twilio_fake.add_text("+13125550330", "please call", NOW - timedelta(minutes=3))
+    sleeps = Sleeps()
+    line = line_for(twilio_fake, sleep=sleeps)
+    assert texts_of(line, NOW - timedelta(hours=2), NOW - timedelta(hours=1)) == []
+    twilio_fake.reset_requests()
+    twilio_fake.fail_next(1, 429, retry_after=1)  # the texting number is known: the listing
+    texts = texts_of(line, NOW - timedelta(hours=1), NOW)
+    assert [t.provider_message_id for t in texts] == [sent["sid"]]
+    assert sleeps == [1.0] and len(twilio_fake.message_requests()) == 2

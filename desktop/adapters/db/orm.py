@@ -7,8 +7,10 @@ from sqlalchemy.orm import registry
 from desktop.adapters.db import tables
 from desktop.domain.calls import Call
 from desktop.domain.changelog import ChangeEntry
+from desktop.domain.consent import ConsentRecord, TextMessage
 from desktop.domain.contacts import Contact, Job
 from desktop.domain.emergencies import EmergencyAlert
+from desktop.domain.followup import FollowUpTask
 from desktop.domain.health import ConnectorState
 from desktop.domain.leads import Lead
 from desktop.domain.outbox import OutboxMessage
@@ -33,4 +35,7 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(ConnectorState, tables.connector_state)
     mapper_registry.map_imperatively(QuarantineRecord, tables.quarantine)
     mapper_registry.map_imperatively(EmergencyAlert, tables.emergency_alerts)
+    mapper_registry.map_imperatively(FollowUpTask, tables.followup_tasks)
+    mapper_registry.map_imperatively(TextMessage, tables.text_messages)
+    mapper_registry.map_imperatively(ConsentRecord, tables.text_consent)
     _mapped = True

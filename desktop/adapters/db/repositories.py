@@ -12,8 +12,10 @@ from desktop.adapters.db import tables
 from desktop.domain.calls import Call
 from desktop.domain.changelog import GENESIS, ChangeEntry, jsonable
 from desktop.domain.clock import as_utc
+from desktop.domain.consent import ConsentRecord, TextMessage
 from desktop.domain.contacts import Contact, Job
 from desktop.domain.emergencies import EmergencyAlert
+from desktop.domain.followup import FollowUpTask, TaskState
 from desktop.domain.health import ConnectorState
 from desktop.domain.leads import Lead
 from desktop.domain.outbox import OutboxMessage
@@ -104,6 +106,20 @@ class QueueRepository(_Repo):
             query = select(QueueItem).where(
                 (QueueItem.state != ItemState.DONE) | (QueueItem.resolved_at >= done_since))
         return list(self.session.scalars(query))
+
+    def by_ids(self, ids) -> list[QueueItem]:
+        found = []
+        for chunk in _chunks(sorted(set(ids))):
+            found.extend(self.session.scalars(select(QueueItem).where(QueueItem.id.in_(chunk))))
+        return found
+
+    def unclaimed_between(self, after: datetime, before: datetime) -> list[QueueItem]:
+        """Open items nobody claimed whose first call was in (after, before] and that have
+        not been alerted yet."""
+        return list(self.session.scalars(select(QueueItem).where(
+            QueueItem.state == ItemState.OPEN, QueueItem.owner.is_(None),
+            QueueItem.first_call_at > after, QueueItem.first_call_at <= before,
+            QueueItem.unclaimed_alerted_at.is_(None)).order_by(QueueItem.first_call_at)))
 
     def open_items(self) -> list[QueueItem]:
         return self.board(done_since=None)
@@ -542,3 +558,106 @@ class AlertRepository(_Repo):
     def for_item(self, queue_item_id: int) -> list[EmergencyAlert]:
         return list(self.session.scalars(select(EmergencyAlert).where(
             EmergencyAlert.queue_item_id == queue_item_id).order_by(EmergencyAlert.id)))
+
+
+class TaskRepository(_Repo):
+    """Follow-up tasks."""
+
+    model = FollowUpTask
+
+    def for_item(self, queue_item_id: int) -> list[FollowUpTask]:
+        return list(self.session.scalars(select(FollowUpTask).where(
+            FollowUpTask.queue_item_id == queue_item_id).order_by(FollowUpTask.id)))
+
+    def pending_for_items(self, item_ids) -> dict[int, list[FollowUpTask]]:
+        found: dict[int, list[FollowUpTask]] = {}
+        for chunk in _chunks(sorted(set(item_ids))):
+            for task in self.session.scalars(select(FollowUpTask).where(
+                    FollowUpTask.queue_item_id.in_(chunk),
+                    FollowUpTask.state == TaskState.PENDING).order_by(FollowUpTask.id)):
+                found.setdefault(task.queue_item_id, []).append(task)
+        return found
+
+    def due(self, now: datetime, kinds=None, limit: int | None = None) -> list[FollowUpTask]:
+        query = (select(FollowUpTask).where(FollowUpTask.state == TaskState.PENDING,
+                                            FollowUpTask.due_at <= now)
+                 .order_by(FollowUpTask.due_at, FollowUpTask.id))
+        if kinds:
+            query = query.where(FollowUpTask.kind.in_([str(k) for k in kinds]))
+        return list(self.session.scalars(query.limit(limit)))
+
+    def pending(self) -> list[FollowUpTask]:
+        return list(self.session.scalars(select(FollowUpTask).where(
+            FollowUpTask.state == TaskState.PENDING).order_by(FollowUpTask.due_at)))
+
+    def sending_before(self, moment: datetime) -> list[FollowUpTask]:
+        return list(self.session.scalars(select(FollowUpTask).where(
+            FollowUpTask.state == TaskState.SENDING, FollowUpTask.finished_at <= moment)))
+
+    def pending_for_phone(self, phone: str) -> list[FollowUpTask]:
+        return list(self.session.scalars(select(FollowUpTask).where(
+            FollowUpTask.phone == phone, FollowUpTask.state == TaskState.PENDING)))
+
+    def counts(self, since: datetime | None = None, until: datetime | None = None) -> dict:
+        """{(kind, state): n} of tasks created in [since, until): the Outcomes tab's
+        follow-up completion."""
+        c = tables.followup_tasks.c
+        query = select(c.kind, c.state, func.count()).group_by(c.kind, c.state)
+        if since is not None:
+            query = query.where(c.created_at >= since)
+        if until is not None:
+            query = query.where(c.created_at < until)
+        return {(kind, state): n for kind, state, n in self.session.execute(query)}
+
+
+class TextRepository(_Repo):
+    """Texts sent and received."""
+
+    model = TextMessage
+
+    def has(self, provider: str, provider_message_id: str) -> bool:
+        c = tables.text_messages.c
+        return self.session.scalar(select(c.id).where(
+            c.provider == provider, c.provider_message_id == provider_message_id)) is not None
+
+    def known_ids(self, provider: str, ids) -> set[str]:
+        c = tables.text_messages.c
+        found: set[str] = set()
+        for chunk in _chunks(sorted(set(ids))):
+            found.update(self.session.scalars(select(c.provider_message_id).where(
+                c.provider == provider, c.provider_message_id.in_(chunk))))
+        return found
+
+    def sent_to(self, phone: str, since: datetime, automated_only: bool = True) -> list[datetime]:
+        """When texts went to `phone` since `since` (for caps and state limits)."""
+        c = tables.text_messages.c
+        query = select(c.at).where(c.phone == phone, c.direction == "out", c.at >= since)
+        if automated_only:
+            query = query.where(c.automated == 1)
+        return [as_utc(at) for at in self.session.scalars(query.order_by(c.at))]
+
+    def for_phone(self, phone: str, limit: int = 50) -> list[TextMessage]:
+        return list(self.session.scalars(select(TextMessage).where(
+            TextMessage.phone == phone).order_by(TextMessage.at.desc()).limit(limit)))
+
+
+class ConsentRepository(_Repo):
+    """Opt-out and opt-in records; the latest per number decides."""
+
+    model = ConsentRecord
+
+    def latest(self, phone: str) -> ConsentRecord | None:
+        return self.session.scalars(select(ConsentRecord).where(
+            ConsentRecord.phone == phone).order_by(ConsentRecord.id.desc()).limit(1)).first()
+
+    def history(self, phone: str) -> list[ConsentRecord]:
+        return list(self.session.scalars(select(ConsentRecord).where(
+            ConsentRecord.phone == phone).order_by(ConsentRecord.id)))
+
+    def opted_out_numbers(self) -> list[ConsentRecord]:
+        """The do-not-text list: each number whose latest record is an opt-out."""
+        c = tables.text_consent.c
+        latest = select(func.max(c.id)).group_by(c.phone).scalar_subquery()
+        return list(self.session.scalars(select(ConsentRecord).where(
+            ConsentRecord.id.in_(latest), ConsentRecord.status == "opted_out")
+            .order_by(ConsentRecord.at)))

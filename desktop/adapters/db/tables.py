@@ -89,6 +89,8 @@ queue_items = Table(
     # NULL = triage; a person's confirm or downgrade is never overruled by triage.
     Column("triage", JSON),
     Column("urgency_set_by", String(80)),
+    # When "nobody has claimed this caller" was raised (once per item).
+    Column("unclaimed_alerted_at", UTCDateTime),
     Index("ix_queue_items_phone_state", "phone", "state"),
     # One open item per caller number, whatever two desks do at the same moment.
     Index("uq_queue_items_open_phone", "phone", unique=True,
@@ -138,6 +140,59 @@ emergency_alerts = Table(
     # At most one open alert per queue item, whatever two desks do.
     Index("uq_emergency_alerts_open_item", "queue_item_id", unique=True,
           sqlite_where=text("closed_at IS NULL"), postgresql_where=text("closed_at IS NULL")),
+)
+
+# Follow-up plans: one row per step made so far (see domain/followup.py).
+followup_tasks = Table(
+    "followup_tasks", metadata, _id(),
+    Column("queue_item_id", Integer, ForeignKey("queue_items.id"), nullable=False),
+    Column("phone", String(32), nullable=False),
+    Column("step", Integer, nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("finished_by", String(80)),
+    Column("note", Text),
+    Index("ix_followup_tasks_state_due", "state", "due_at"),
+    Index("ix_followup_tasks_queue_item_id", "queue_item_id"),
+    # One text-back per item, whatever two desks or workers do at once.
+    Index("uq_followup_tasks_one_text", "queue_item_id", unique=True,
+          sqlite_where=text("kind = 'text'"), postgresql_where=text("kind = 'text'")),
+)
+
+# Every text sent or received, by any provider: the record behind caps and opt-outs.
+text_messages = Table(
+    "text_messages", metadata, _id(),
+    Column("direction", String(8), nullable=False),  # "in" or "out"
+    Column("provider", String(32), nullable=False),
+    Column("provider_message_id", String(128), nullable=False),
+    Column("phone", String(32), nullable=False),     # the customer's (or technician's) number
+    Column("body", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("purpose", String(24), nullable=False),   # textback, escalation, confirmation, reply
+    Column("automated", Integer, nullable=False, default=1),
+    Column("queue_item_id", Integer),
+    Column("actor", String(120)),
+    UniqueConstraint("provider", "provider_message_id", name="uq_text_messages_provider_id"),
+    Index("ix_text_messages_phone_at", "phone", "at"),
+)
+
+# Consent records: each opt-out and opt-in, with its evidence; the latest one per number
+# decides. Kept per number, not per provider: an opt-out holds on every line.
+text_consent = Table(
+    "text_consent", metadata, _id(),
+    Column("phone", String(32), nullable=False),
+    Column("status", String(16), nullable=False),    # opted_out, opted_in
+    Column("at", UTCDateTime, nullable=False),
+    Column("source", String(16), nullable=False),    # text, person
+    Column("evidence", Text, nullable=False),        # the words, or who recorded it and why
+    Column("provider", String(32)),
+    Column("message_id", String(128)),
+    Column("recorded_by", String(120), nullable=False),
+    Column("confirmation_sent_at", UTCDateTime),
+    Index("ix_text_consent_phone", "phone", "id"),
 )
 
 # A customer's other numbers (mobile, home, work...); `contacts.phone` is the main one.

@@ -38,6 +38,9 @@ class SqlUnitOfWork:
         self.quarantine = repos.QuarantineRepository(session)
         self.drafts = repos.DraftRepository(session)
         self.alerts = repos.AlertRepository(session)
+        self.tasks = repos.TaskRepository(session)
+        self.texts = repos.TextRepository(session)
+        self.consent = repos.ConsentRepository(session)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -7,6 +7,12 @@ customer call already merged into one ProviderCall. The sync service passes an o
 A record the adapter cannot read is yielded as a `Quarantined` (reason and raw payload)
 in its place: it is kept and skipped, and the rest of the page still syncs.
 Vendor quirks (pagination, time formats, silent default windows) stay in the adapter.
+
+Contract for `list_messages(since, until)`: yield pages of the *inbound* texts (customer to
+shop) the provider received in [since, until), oldest first where the API allows. Outbound
+texts are left out. The follow-up service reads them for opt-outs (STOP, "please stop
+texting me") and opt-ins; it de-duplicates by provider_message_id, as with calls. A record
+the adapter cannot read is yielded as a `Quarantined`.
 """
 
 from __future__ import annotations
@@ -33,6 +39,20 @@ class SentMessage:
     sent_at: datetime
 
 
+@dataclass(frozen=True)
+class InboundMessage:
+    """A text a customer sent to the shop's number."""
+
+    provider_message_id: str
+    from_number: str   # E.164: the customer
+    to_number: str     # E.164: the shop's number that received it
+    body: str
+    received_at: datetime  # aware UTC
+
+
+MessagePage = list[InboundMessage | Quarantined]
+
+
 class PhoneProvider(ABC):
     #: settings value of `phone.provider` that selects this adapter
     name: str = ""
@@ -47,6 +67,10 @@ class PhoneProvider(ABC):
     @abstractmethod
     def fetch_transcript(self, provider_call_id: str) -> str | None:
         """The voicemail transcript of a call, or None when there is none."""
+
+    @abstractmethod
+    def list_messages(self, since: datetime, until: datetime) -> Iterator[MessagePage]:
+        """Yield pages of inbound texts received in [since, until); see the module docstring."""
 
     @abstractmethod
     def send_sms(self, to_number: str, body: str) -> SentMessage:

@@ -17,6 +17,12 @@
 * `source` (marketing source), `transcription` and `call_type` come only via `fields=`.
 * 1,000 requests an hour per account (10,000 a day): a token bucket. A 429 may come without
   Retry-After; the shared client then backs off by itself.
+* Texts: `GET text-messages.json` lists CONVERSATIONS, not messages: each carries its
+  `recent_messages` ({direction "incoming"/"outgoing", content, created_at}), which have no
+  id of their own. The docs do not say which time start_date/end_date filter on, and CallRail
+  cuts a conversation at the company's local midnight, so listings ask from the DATE the
+  window starts on: a thread begun this morning with a STOP this afternoon is listed either
+  way. The shop's number is `current_tracking_number` (a thread can move between trackers).
 """
 
 from __future__ import annotations
@@ -31,7 +37,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desktop.adapters.http import HttpClient, RateLimiter, Wording
 from desktop.adapters.phone.base import (
-    ConnectionCheck, Page, PhoneProvider, ProblemKind, ProviderError, SentMessage, require,
+    ConnectionCheck, InboundMessage, MessagePage, Page, PhoneProvider, ProblemKind,
+    ProviderError, SentMessage, require,
 )
 from desktop.domain.calls import Direction, Outcome, ProviderCall
 from desktop.domain.clock import Clock, as_utc, utcnow
@@ -79,6 +86,11 @@ class CallRailLine(PhoneProvider):
     # --- the port -------------------------------------------------------------------------
     def list_calls(self, since: datetime, until: datetime) -> Iterator[Page]:
         return self._listing(as_utc(since), as_utc(until))
+
+    def list_messages(self, since: datetime, until: datetime) -> Iterator[MessagePage]:
+        """Inbound texts from `GET text-messages.json` (conversations, each with its
+        recent_messages), start_date/end_date always sent; outgoing ones skipped."""
+        return self._text_listing(as_utc(since), as_utc(until))
 
     def fetch_transcript(self, provider_call_id: str) -> str | None:
         account = self._account_id()
@@ -243,6 +255,29 @@ class CallRailLine(PhoneProvider):
                                         and _SAFE_ID.match(call_id)):
             self._pending[call_id] = started
 
+    # --- inbound texts --------------------------------------------------------------------
+    def _text_listing(self, since: datetime, until: datetime) -> Iterator[MessagePage]:
+        account = self._account_id()
+        # The whole local day the window starts on (see the module docstring): the date of
+        # the earliest wall time any company zone gives `since`.
+        params = {"start_date": self._start_param(account, since)[:10],
+                  "end_date": (until + timedelta(days=1)).date().isoformat(),
+                  "per_page": self.page_size}
+        for page in range(1, MAX_PAGES + 1):
+            body = self._get(f"/a/{account}/text-messages.json", {**params, "page": page})
+            records = body.get("conversations")
+            if not isinstance(records, list):
+                raise ProviderError("CallRail sent a text list we cannot read (no "
+                                    "'conversations')", ProblemKind.BAD_RESPONSE)
+            texts = [t for conv in records for t in _texts_of(conv, since, until)]
+            if texts:
+                texts.sort(key=lambda t: (0, t.received_at, t.provider_message_id)
+                           if isinstance(t, InboundMessage) else (1,))
+                yield texts
+            total = body.get("total_pages")
+            if not records or not isinstance(total, int) or page >= total:
+                break
+
     # --- dates in the account's time zone --------------------------------------------------
     def _start_param(self, account: str, moment: datetime) -> str:
         """A local wall time that no company zone reads as later than `moment`."""
@@ -346,13 +381,68 @@ def _zone(name) -> ZoneInfo | None:
         return None
 
 
-def _moment(value) -> datetime:
+def _moment(value, key: str = "start_time") -> datetime:
     if not isinstance(value, str):
-        raise ValueError(f"start_time is not a time: {value!r}"[:200])
-    moment = datetime.fromisoformat(value)
+        raise ValueError(f"{key} is not a time: {value!r}"[:200])
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{key} is not a time: {value!r}"[:200]) from None
     if moment.tzinfo is None:
-        raise ValueError(f"start_time has no offset: {value!r}"[:200])
+        raise ValueError(f"{key} has no offset: {value!r}"[:200])
     return moment.astimezone(timezone.utc)
+
+
+def _texts_of(conv, since: datetime, until: datetime) -> MessagePage:
+    """The inbound texts of one conversation received in [since, until); a message (or the
+    conversation) we cannot read is Quarantined with the conversation around it."""
+    if not isinstance(conv, dict):
+        return [Quarantined("the text conversation is not a JSON object", conv)]
+    conv_id = conv.get("id")
+    if not isinstance(conv_id, str) or not _SAFE_ID.match(conv_id):   # it names each text
+        return [Quarantined("the text conversation has no usable id", conv)]
+    messages = conv.get("recent_messages")
+    if not isinstance(messages, list):
+        return [Quarantined("recent_messages is not a list", conv, conv_id)]
+    texts: MessagePage = []
+    for message in messages:
+        try:
+            text = _inbound(conv, conv_id, message, since, until)
+        except (ValueError, TypeError, OverflowError) as exc:
+            # Keep the thread's own fields beside the one message that failed.
+            texts.append(Quarantined(str(exc), {**conv, "recent_messages": [message]}, conv_id))
+            continue
+        if text is not None:
+            texts.append(text)
+    return texts
+
+
+def _inbound(conv: dict, conv_id: str, message, since: datetime,
+             until: datetime) -> InboundMessage | None:
+    if not isinstance(message, dict):
+        raise ValueError("a text message is not a JSON object")
+    direction = message.get("direction")
+    if direction in ("outgoing", "outbound"):
+        return None
+    if direction not in ("incoming", "inbound"):   # the docs say "incoming"
+        raise ValueError(f"text direction is not incoming or outgoing: {direction!r}"[:200])
+    received = _moment(message.get("created_at"), "created_at")
+    if not since <= received < until:
+        return None
+    content = message.get("content")
+    if content is not None and not isinstance(content, str):
+        raise ValueError(f"content is not text: {content!r}"[:200])
+    line_key = next((k for k in ("current_tracking_number", "initial_tracking_number",
+                                 "tracking_phone_number") if conv.get(k)),
+                    "current_tracking_number")
+    # CallRail gives a listed message no id: conversation id + instant (UTC, milliseconds)
+    # + direction name it stably across polls. Two inbound texts of one thread in the same
+    # millisecond would share it; CallRail's own timestamps make that practically moot.
+    stamp = received.isoformat(timespec="milliseconds")
+    return InboundMessage(provider_message_id=f"{conv_id}/{stamp}/incoming",
+                          from_number=_phone(conv, "customer_phone_number"),
+                          to_number=_phone(conv, line_key), body=content or "",
+                          received_at=received)
 
 
 def _flag(raw: dict, key: str) -> bool:

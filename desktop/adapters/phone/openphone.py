@@ -20,6 +20,10 @@ What the API makes us do, and why the code looks the way it does:
   under the hand-off id, dialed line as `to_number`, outcome decided by the continuation.
 * Lists are `{data, totalItems, nextPageToken}`; `totalItems` is documented as wrong, so we
   follow `nextPageToken` until it is null. `maxResults` is required (1..100).
+* Texts: `GET /v1/messages` has the same shape of limits as calls (a `phoneNumberId` and the
+  thread's `participants`), so inbound texts are polled through the same conversations walk.
+  Its `userId` is a filter on who SENT the message, not an access scope: it is not sent
+  (it would hide every incoming text).
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ from urllib.parse import quote
 
 from desktop.adapters.http import HttpClient, RateLimiter, Wording
 from desktop.adapters.phone.base import (
-    ConnectionCheck, PhoneProvider, ProblemKind, ProviderError, SentMessage, require,
+    ConnectionCheck, InboundMessage, MessagePage, PhoneProvider, ProblemKind, ProviderError,
+    SentMessage, require,
 )
 from desktop.domain.calls import Direction, Outcome, ProviderCall
 from desktop.domain.clock import as_utc, utcnow
@@ -101,6 +106,11 @@ class OpenPhoneLine(PhoneProvider):
     def list_calls(self, since: datetime, until: datetime) -> Iterator[list]:
         return self._pages(_Poll(as_utc(since), as_utc(until)))
 
+    def list_messages(self, since: datetime, until: datetime) -> Iterator[MessagePage]:
+        """Inbound texts: `GET /v1/conversations?updatedAfter=` for the threads touched, then
+        `GET /v1/messages` per (line, customer) pair, which needs both; outgoing skipped."""
+        return self._message_pages(as_utc(since), as_utc(until))
+
     def fetch_transcript(self, provider_call_id: str) -> str | None:
         voicemail = self._voicemail(provider_call_id)
         text = voicemail.get("transcript") if voicemail else None
@@ -163,6 +173,46 @@ class OpenPhoneLine(PhoneProvider):
         except BaseException:
             self._pending.update(pending)  # a failed poll forgets nothing it was to ask again
             raise
+
+    def _message_pages(self, since: datetime, until: datetime) -> Iterator[MessagePage]:
+        params = {"updatedAfter": _iso(since - UPDATE_SLACK), "maxResults": self.page_size}
+        asked: set[tuple[str, str]] = set()
+        for conversations in self._walk("/v1/conversations", params):
+            page: MessagePage = []
+            for conv in conversations:
+                try:
+                    pairs = _pairs_of(conv)
+                except ValueError as exc:
+                    page.append(Quarantined(f"OpenPhone conversation: {exc}", conv,
+                                            _id_of(conv)))
+                    continue
+                for pair in pairs.keys() - asked:
+                    asked.add(pair)
+                    page += self._messages(pair, since, until)
+            page.sort(key=lambda m: (0, m.received_at, m.provider_message_id)
+                      if isinstance(m, InboundMessage) else (1,))
+            if page:
+                yield page
+
+    def _messages(self, pair: tuple[str, str], since: datetime,
+                  until: datetime) -> MessagePage:
+        line_id, customer = pair
+        params = {"phoneNumberId": line_id, "participants": [customer],
+                  "createdAfter": _iso(since - UPDATE_SLACK),   # strict: keep an equal instant
+                  "createdBefore": _iso(until, ceil=True), "maxResults": self.page_size}
+        line = (self._load_lines().get(line_id) or {}).get("number")
+        found: MessagePage = []
+        for records in self._walk("/v1/messages", params):
+            for record in records:
+                try:
+                    text = _inbound_text(record, line, since, until)
+                except (ValueError, TypeError, InvalidPhone) as exc:
+                    found.append(Quarantined(f"OpenPhone message: {exc}", record,
+                                             _id_of(record)))
+                    continue
+                if text is not None:
+                    found.append(text)
+        return found
 
     def _page_for(self, poll: _Poll, pairs: dict[tuple[str, str], str | None]) -> list:
         calls, bad = [], []
@@ -377,6 +427,35 @@ def _checked(record) -> dict:
     for key in ("answeredAt", "completedAt"):
         _when(record, key, optional=True)
     return record
+
+
+def _inbound_text(record, line: str | None, since: datetime,
+                  until: datetime) -> InboundMessage | None:
+    """An incoming text created in [since, until); None for outgoing or outside the window."""
+    if not isinstance(record, dict):
+        raise ValueError("the record is not a JSON object")
+    if not isinstance(record.get("id"), str) or not 0 < len(record["id"]) <= 128:
+        raise ValueError("the message has no usable id")
+    direction = record.get("direction")
+    if direction == "outgoing":
+        return None
+    if direction != "incoming":
+        raise ValueError(f"unknown direction {str(direction)[:40]!r}")
+    received = _when(record, "createdAt")
+    if not since <= received < until:
+        return None
+    sender, to = record.get("from"), record.get("to")
+    if not isinstance(sender, str) or not sender:
+        raise ValueError("from is missing")
+    if not isinstance(to, list) or not to or not all(isinstance(n, str) for n in to):
+        raise ValueError("to is not a list of numbers")
+    text = record.get("text")
+    if text is not None and not isinstance(text, str):
+        raise ValueError("text is not text")
+    # A group text lists every recipient: the shop's number is the line we asked about.
+    shop = line if line in to else to[0]
+    return InboundMessage(provider_message_id=record["id"], from_number=to_e164(sender),
+                          to_number=to_e164(shop), body=text or "", received_at=received)
 
 
 def _customer(record: dict, line: dict) -> str:

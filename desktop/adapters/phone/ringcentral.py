@@ -21,6 +21,8 @@ if a VoiceMail message or a Voicemail result exists; else the customer leg's res
 (Missed/No Answer/Rejected/Declined -> missed, Busy -> busy, Hang Up/Abandoned -> abandoned,
 errors -> failed, an unknown word -> missed). In-progress calls wait for a later poll;
 calls the shop's block list refused ("Blocked") and extension-to-extension calls are skipped.
+Texts customers send come from the message store (`list_messages`), with the same silent
+24-hour default when dateFrom is left out.
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ from urllib.parse import quote, urlsplit
 import requests
 
 from desktop.adapters.http import HttpClient, RateLimiter, Wording
-from desktop.adapters.phone.base import (ConnectionCheck, PhoneProvider, ProblemKind,
-                                         ProviderError, SentMessage, require)
+from desktop.adapters.phone.base import (ConnectionCheck, InboundMessage, MessagePage,
+                                         PhoneProvider, ProblemKind, ProviderError,
+                                         SentMessage, require)
 from desktop.domain.calls import Direction, Outcome, ProviderCall
 from desktop.domain.clock import Clock, as_utc, utcnow
 from desktop.domain.phone import InvalidPhone, display, to_e164
@@ -52,7 +55,8 @@ CALL_LOG_PATH = "/restapi/v1.0/account/~/call-log"
 MAX_PAGES = 2_000  # per listing: a link that never ends must not hang the poll
 NUMBERS_PATH = "/restapi/v1.0/account/~/extension/~/phone-number"
 SMS_PATH = "/restapi/v1.0/account/~/extension/~/sms"
-MESSAGE_PATH = "/restapi/v1.0/account/~/extension/~/message-store/{id}"
+MESSAGES_PATH = "/restapi/v1.0/account/~/extension/~/message-store"
+MESSAGE_PATH = MESSAGES_PATH + "/{id}"
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 JWT_REJECTED = "RingCentral rejected the JWT credential: check Settings → Phone"
 
@@ -60,6 +64,8 @@ PAGE_SIZE = 1000                     # perPage: the API's default is 100; 1000 i
 LONGEST_CALL = timedelta(hours=4)    # dateFrom filters start time; calls end within this
 TOKEN_MARGIN = timedelta(minutes=2)  # refresh this long before the token would expire
 TRANSCRIPT_PATIENCE = timedelta(minutes=30)  # then stop asking about an unfinished transcript
+MAX_TEXT = 5_000  # characters of a text kept: hostile data may be huge
+OTHER_MESSAGES = ("Fax", "VoiceMail", "Pager")  # message-store types that are not texts
 # Documented per-user limits: Heavy 10/min (call log), Light 50 and Medium 40/min (account,
 # numbers, message store, SMS: we hold those to the lower one), Auth 5/min (token endpoint).
 HEAVY, STANDARD, AUTH = (10, 60.0), (40, 60.0), (5, 60.0)
@@ -166,6 +172,28 @@ class RingCentralLine(PhoneProvider):
         message = self._voicemails.get(provider_call_id)
         return self._transcript(*message)[0] if message else None
 
+    def list_messages(self, since: datetime, until: datetime) -> Iterator[MessagePage]:
+        """Texts customers sent the user's extension: `GET /extension/~/message-store` with
+        messageType=SMS and direction=Inbound. Without dateFrom the store silently answers
+        only the last 24 hours, so both ends are always sent; the list is newest first, and
+        the window is cut by `creationTime` here. Message-store reads are the "Light" rate
+        group, not Heavy: they share the standard limiter; a 429 waits as for the call log."""
+        since, until = as_utc(since), as_utc(until)
+        params = {"messageType": "SMS", "direction": "Inbound", "dateFrom": _iso(since),
+                  "dateTo": _iso(until), "perPage": self.page_size}
+        found: dict[str, InboundMessage | Quarantined] = {}  # by id: pages may overlap
+        for record in self._pages(self._std, MESSAGES_PATH, params, "message list"):
+            item = self._read_text(record)
+            if isinstance(item, Quarantined):
+                found[item.external_id or repr(record)[:300]] = item
+            elif item is not None and since <= item.received_at < until:
+                found[item.provider_message_id] = item
+        # Oldest first, so a STOP is read before a later START.
+        items = sorted(found.values(), key=lambda m: (isinstance(m, InboundMessage),
+                                                      getattr(m, "received_at", 0)))
+        for start in range(0, len(items), self.page_size):
+            yield items[start:start + self.page_size]
+
     def send_sms(self, to_number: str, body: str) -> SentMessage:
         to = to_e164(to_number, self.region)
         payload = {"from": {"phoneNumber": self._sms_number()}, "to": [{"phoneNumber": to}],
@@ -200,12 +228,16 @@ class RingCentralLine(PhoneProvider):
         # Both ends always sent: an omitted dateFrom would silently mean "the last 24 h".
         params = {"dateFrom": _iso(date_from), "dateTo": _iso(date_to), "view": "Detailed",
                   "type": "Voice", "perPage": self.page_size}
+        return self._pages(self._heavy, CALL_LOG_PATH, params, "call log")
+
+    def _pages(self, client: HttpClient, path: str, params: dict,
+               what: str) -> Iterator[object]:
+        """Every record of a listing (`records`, `paging`, `navigation`), page by page."""
         for page in range(1, MAX_PAGES + 1):
-            body = self._json(self._call(self._heavy, "GET", CALL_LOG_PATH,
-                                         params={**params, "page": page}))
+            body = self._json(self._call(client, "GET", path, params={**params, "page": page}))
             records = body.get("records")
             if not isinstance(records, list):
-                raise ProviderError("RingCentral sent a call log we cannot read (no records "
+                raise ProviderError(f"RingCentral sent a {what} we cannot read (no records "
                                     "list)", ProblemKind.BAD_RESPONSE)
             yield from records
             navigation = body.get("navigation")
@@ -213,7 +245,7 @@ class RingCentralLine(PhoneProvider):
             if not records or not isinstance(navigation, dict) or not navigation.get("nextPage"):
                 return
         # 2,000 pages of 1,000 is far beyond any shop; more means the server never says stop.
-        raise ProviderError(f"RingCentral kept sending call-log pages (over {MAX_PAGES}); "
+        raise ProviderError(f"RingCentral kept sending {what} pages (over {MAX_PAGES}); "
                             "the poll stopped there", ProblemKind.BAD_RESPONSE)
 
     def _read(self, record: object) -> _Part | Quarantined | None:
@@ -365,6 +397,43 @@ class RingCentralLine(PhoneProvider):
             parts.netloc == base.netloc or (parts.hostname or "").endswith(".ringcentral.com"))
 
     # -- SMS -----------------------------------------------------------------------------------
+    def _read_text(self, record: object) -> InboundMessage | Quarantined | None:
+        """A message-store record as an InboundMessage; None for what is not a customer's
+        SMS (an outbound text, a fax or pager message the filters let through)."""
+        if not isinstance(record, dict):
+            return Quarantined("the message-store record is not a JSON object", record)
+        message_id = _ident(record.get("id"))
+        if record.get("direction") == "Outbound" or record.get("type") in OTHER_MESSAGES:
+            return None
+        try:
+            if not message_id:
+                raise ValueError("no message id")
+            if record.get("type") != "SMS":
+                raise ValueError(f"type {str(record.get('type'))[:40]!r} is not SMS")
+            if record.get("direction") != "Inbound":
+                raise ValueError(f"direction {str(record.get('direction'))[:40]!r} is not "
+                                 f"Inbound or Outbound")
+            sender = record.get("from")
+            number = sender.get("phoneNumber") if isinstance(sender, dict) else None
+            if not isinstance(number, str) or not number:
+                raise ValueError("the sender's phoneNumber is missing")
+            customer = _e164(number[:40], self.region)
+            if customer is None:
+                raise ValueError(f"sender number {number[:40]!r} is not a phone number")
+            recipients = record.get("to")
+            shop = next(filter(None, map(self._shop, recipients)), None) \
+                if isinstance(recipients, list) else None
+            if not shop:
+                raise ValueError("no recipient phoneNumber (the shop's number) on the text")
+            text = record.get("subject")  # an SMS's subject is its text; none for a bare MMS
+            if text is not None and not isinstance(text, str):
+                raise ValueError("subject (the text) is not text")
+            return InboundMessage(message_id, customer, shop, (text or "")[:MAX_TEXT],
+                                  _when(record.get("creationTime")))
+        except (ValueError, TypeError, OverflowError) as exc:
+            reason = f"unreadable RingCentral text message: {exc}"[:300]
+            return Quarantined(reason, record, message_id)
+
     def _sms_number(self) -> str:
         if self._sms_from is None:
             body = self._json(self._call(self._std, "GET", NUMBERS_PATH,

@@ -19,6 +19,11 @@ The model, so the demo and the tests can rely on it:
   demo shows a lively queue of new callers.
 
 A call is reported by `list_calls` only once it has ended by `clock()`.
+
+Texts: a customer the line texted (`send_sms`) may reply a few minutes later, chosen by a
+digest of the number and the text, so it is the same on every run: thanks, a time to call,
+a question, or an opt-out ("STOP", "please stop texting me"). `receive()` adds an inbound
+text by hand (tests, the demo). Replies live in this process only, like the sent texts.
 """
 
 from __future__ import annotations
@@ -35,7 +40,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from desktop.adapters.phone.base import ConnectionCheck, PhoneProvider, SentMessage
+from desktop.adapters.phone.base import (ConnectionCheck, InboundMessage, PhoneProvider,
+                                         SentMessage)
 from desktop.domain.calls import MISSED_OUTCOMES, Direction, Outcome, ProviderCall
 from desktop.domain.clock import as_utc, utcnow
 
@@ -221,6 +227,16 @@ CALLBACK_ANSWERED = 0.6
 _SPILL_DAYS = 3
 _TRANSCRIPT_DAYS = 14
 _PAGE_SIZE = 200
+# How customers answer a text from the shop: (share in 100, words), first match wins.
+REPLIES = [
+    (12, "STOP"),
+    (4, "please stop texting me"),
+    (18, "Thanks! Please call me after 3pm"),
+    (14, "ok"),
+    (10, "Can you come out tomorrow morning?"),
+    (8, "We already got someone, thanks"),
+    (34, None),  # no answer
+]
 _LIVE_CHUNK = timedelta(minutes=30)
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -275,6 +291,7 @@ class SimulatedLine(PhoneProvider):
         self.seed = seed
         self.shop_number = shop_number
         self.sent_messages: list[SentMessage] = []
+        self.inbox: list[InboundMessage] = []
         self._tz = ZoneInfo(timezone)
         self._start = None if start is None else as_utc(start)
         self._clock = clock
@@ -310,13 +327,39 @@ class SimulatedLine(PhoneProvider):
             list(self._calls_ending_between(now - timedelta(days=_TRANSCRIPT_DAYS), now))
         return self._transcripts.get(provider_call_id)
 
+    def list_messages(self, since: datetime, until: datetime) -> Iterator[list[InboundMessage]]:
+        since, until = as_utc(since), as_utc(until)
+        horizon = min(until, as_utc(self._clock()))
+        texts = sorted((m for m in self.inbox if since <= m.received_at < horizon),
+                       key=lambda m: (m.received_at, m.provider_message_id))
+        return iter([texts[i:i + _PAGE_SIZE] for i in range(0, len(texts), _PAGE_SIZE)])
+
+    def receive(self, from_number: str, body: str, at: datetime) -> InboundMessage:
+        """A customer texts the shop's number."""
+        message = InboundMessage("SM" + _digest(self.seed, "in", from_number, body, at)[:32],
+                                 from_number, self.shop_number, body, as_utc(at))
+        self.inbox.append(message)
+        return message
+
     def send_sms(self, to_number: str, body: str) -> SentMessage:
         if not _E164.match(to_number or ""):
             raise ValueError(f"{to_number!r} is not an E.164 phone number like +13125550142")
         message_id = "SM" + _digest(self.seed, len(self.sent_messages), to_number, body)[:32]
         message = SentMessage(message_id, to_number, body, as_utc(self._clock()))
         self.sent_messages.append(message)
+        self._maybe_reply(message)
         return message
+
+    def _maybe_reply(self, sent: SentMessage) -> None:
+        """Some customers answer a text from the shop, 1-6 minutes later."""
+        roll = int(_digest(self.seed, "reply", sent.to_number, sent.body)[:8], 16)
+        pick, after = roll % 100, timedelta(seconds=60 + roll % 300)
+        for share, words in REPLIES:
+            if pick < share:
+                if words is not None:
+                    self.receive(sent.to_number, words, sent.sent_at + after)
+                return
+            pick -= share
 
     def test_connection(self) -> ConnectionCheck:
         return ConnectionCheck(ok=True, message=f"Simulator line {self.shop_number} is running "

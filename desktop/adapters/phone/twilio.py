@@ -23,7 +23,9 @@ Twilio's quirks (from its API reference) and what we do about them:
 * 429 (error 20429) is never processed and safe to retry; Twilio limits concurrency, so we
   send one request at a time, at most ~25 a second.
 * Texts go from the account's first SMS-capable number (IncomingPhoneNumbers.json, read
-  once): there is no "from number" setting, and it is the number customers know.
+  once): there is no "from number" setting, and it is the number customers know. Texts
+  customers send are read from Messages.json with `To` that number; its DateSent filters are
+  date-granular too, and the list mixes both directions (only `inbound` is kept).
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ import requests
 
 from desktop.adapters.http import HttpClient, RateLimiter, Wording
 from desktop.adapters.phone.base import (
-    ConnectionCheck, PhoneProvider, ProblemKind, ProviderError, SentMessage, require,
+    ConnectionCheck, InboundMessage, MessagePage, PhoneProvider, ProblemKind, ProviderError,
+    SentMessage, require,
 )
 from desktop.domain.calls import Direction, Outcome, ProviderCall
 from desktop.domain.clock import Clock, as_utc, utcnow
@@ -61,6 +64,8 @@ UNFINISHED = frozenset({"queued", "ringing", "in-progress"})
 INBOUND = frozenset({"inbound", "trunking-originating"})
 OUTBOUND = frozenset({"outbound-api", "outbound-dial", "trunking-terminating"})
 SHOP_DEVICES = ("client:", "sip:")  # the shop's own softphones and SIP phones
+OUTBOUND_TEXTS = frozenset({"outbound-api", "outbound-call", "outbound-reply"})
+MAX_TEXT = 5_000  # characters of a text kept (Twilio's limit is 1,600): hostile data may be huge
 MONTHS = {m: i + 1 for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec"
                                          .split())}
 Maybe = str | Callable[[], str | None] | None
@@ -157,6 +162,38 @@ class TwilioLine(PhoneProvider):
             known = self._transcribed(sid, message) if message else None
             _remember(self._voicemails, provider_call_id, known)
         return known.text if known else None
+
+    def list_messages(self, since: datetime, until: datetime) -> Iterator[MessagePage]:
+        """Texts customers sent to the shop's texting number: `GET Messages.json` with `To`.
+
+        Like StartTime, the `DateSent` filters are whole UTC dates (`DateSent<=D` meaning
+        midnight starting D), so we ask for every date [since, until) touches and cut the exact
+        window here by `date_sent`. The list holds both directions; only `inbound` counts (the
+        shop's own texts are outbound-api, outbound-reply or outbound-call)."""
+        since, until = as_utc(since), as_utc(until)
+        sid = self._account()
+        last = (until - timedelta(microseconds=1)).date()
+        params = {"To": self._sender(sid), "DateSent>": since.date().isoformat(),
+                  "DateSent<": (last + timedelta(days=1)).isoformat(), "PageSize": self.page_size}
+        found: dict[str, InboundMessage | Quarantined] = {}  # by SID: pages may overlap
+        for records, _ in self._pages(f"/Accounts/{sid}/Messages.json", params, "messages"):
+            for raw in records:
+                try:
+                    text = read_message(raw)
+                except Unreadable as exc:
+                    sent = _time_or_none(raw.get("date_sent")) if isinstance(raw, dict) else None
+                    if sent is None or since <= sent < until:  # it may be in the window: keep it
+                        key = raw.get("sid") if isinstance(raw, dict) else None
+                        key = key if isinstance(key, str) else None
+                        found[key or repr(raw)[:300]] = Quarantined(str(exc), raw, key)
+                    continue
+                if text is not None and since <= text.received_at < until:
+                    found[text.provider_message_id] = text
+        # Newest first from Twilio; oldest first here, so a STOP is read before a later START.
+        items = sorted(found.values(), key=lambda m: (isinstance(m, InboundMessage),
+                                                      getattr(m, "received_at", 0)))
+        for at in range(0, len(items), 500):
+            yield items[at:at + 500]
 
     def send_sms(self, to_number: str, body: str) -> SentMessage:
         sid = self._account()
@@ -409,6 +446,37 @@ def read_call(raw) -> Leg:
                _time_or_none(raw.get("date_updated")), _seconds(raw.get("duration")),
                (name.strip()[:100] or None) if isinstance(name, str) else None,
                machine if isinstance(machine, str) else None, raw)
+
+
+def read_message(raw) -> InboundMessage | None:
+    """A Message record as Twilio sends it -> InboundMessage; None for the shop's own
+    (outbound) texts; Unreadable saying what is wrong."""
+    if not isinstance(raw, dict):
+        raise Unreadable("the message record is not a JSON object")
+    sid, direction, body = raw.get("sid"), raw.get("direction"), raw.get("body")
+    if isinstance(direction, str) and direction in OUTBOUND_TEXTS:
+        return None
+    if direction != "inbound":
+        raise Unreadable(f"unknown message direction {direction!r:.60}")
+    if not isinstance(sid, str) or not sid.startswith(("SM", "MM")):
+        raise Unreadable(f"the message has no Message SID: {sid!r:.60}")
+    if body is not None and not isinstance(body, str):
+        raise Unreadable(f"the message body is not text: {body!r:.60}")
+    numbers = []
+    for key, who in (("from", "sender's"), ("to", "shop's")):
+        value = raw.get(key)
+        if not isinstance(value, str) or not value:
+            raise Unreadable(f"'{key}' is missing")
+        try:
+            numbers.append(to_e164(value[:40]))
+        except InvalidPhone as exc:
+            raise Unreadable(f"the {who} number is unusable: {str(exc)[:120]}") from None
+    # date_sent is when Twilio received an inbound text; date_created only if it is empty.
+    key = "date_sent" if raw.get("date_sent") not in (None, "") else "date_created"
+    received = _time(raw, key, required=False)
+    if received is None:
+        raise Unreadable("the message has no date_sent")
+    return InboundMessage(sid, numbers[0], numbers[1], (body or "")[:MAX_TEXT], received)
 
 
 def _undecided(root: Leg, legs: dict[str, Leg]) -> bool:
