@@ -220,14 +220,12 @@ def _follow_up(app) -> bool:
         _say(f"{messages.new} text(s) received" + "".join(
             f"; {phone} opted out" for phone in messages.opted_out) + "".join(
             f"; {phone} opted back in" for phone in messages.opted_in))
-    report = app.followup.run_due()
+    # Unclaimed-caller alerts are for a desk's screen: a headless worker leaves them.
+    report = app.followup.run_due(unclaimed=False)
     if report.changed:
         _say(f"follow-up: {len(report.texted)} text-back(s) sent, {len(report.rescheduled)} "
              f"moved to an allowed time, {len(report.skipped)} skipped, {len(report.failed)} "
              f"failed, {len(report.closed)} caller(s) closed as no response")
-    from desktop.services.followup import unclaimed_words
-    for words in unclaimed_words(report.unclaimed):
-        _say(f"ALERT: {words}")
     return bool(messages.error or report.failed)
 
 

@@ -255,7 +255,8 @@ _SETTINGS = [
     Setting("phone.base_url", str, "", "The provider's API address; empty means the "
             "vendor's own (set it for a proxy or a test server).", check=_url_or_empty),
     Setting("phone.scopes", list, ["phone:read_calls"], "What the phone workers may do; "
-            "add phone:send_sms to allow texts.", check=_scopes_of(PHONE_SCOPES)),
+            "add phone:send_sms to allow texts. Owner only.", check=_scopes_of(PHONE_SCOPES),
+            owner_only=True),
     Setting("phone.source_by_number", dict, {}, "Dialed (tracking) number -> marketing "
             "source, as a JSON object, for lines that do not name a source.",
             check=_source_map),
@@ -283,7 +284,8 @@ _SETTINGS = [
             "(set it for a proxy or a test server).", check=_url_or_empty),
     Setting("crm.scopes", list, list(DEFAULT_SCOPES), "What the CRM workers may do. "
             "crm:update_contact (filling in blanks on a customer the shop already has) is "
-            "off until granted here.", check=_scopes_of(CRM_SCOPES)),
+            "off until granted here. Owner only.", check=_scopes_of(CRM_SCOPES),
+            owner_only=True),
     Setting("crm.field_map", dict, {}, "Changes to the default lead -> CRM field map, per "
             "CRM, e.g. {\"hubspot\": {\"service_type\": \"contact.jobtitle\"}}; see "
             "'frontdesk crm fields' for the map in force.", check=_field_map),

@@ -9,6 +9,18 @@ from desktop.adapters.errors import ProblemKind, ProviderError
 from desktop.adapters.phone.base import ConnectionCheck, PhoneProvider
 
 
+OWNER_PASSCODE = "owner-passcode-1"
+
+
+def as_owner(app, values: dict, reason: str | None = None) -> None:
+    """Change settings as the owner (owner-only ones need the passcode; set it if unset)."""
+    from desktop.domain.changelog import person
+    owner = app.settings_service.owner
+    if not owner.is_set():
+        owner.set(OWNER_PASSCODE, None, person("owner"))
+    app.settings_service.set_many(values, person("owner"), reason, passcode=OWNER_PASSCODE)
+
+
 class StaticLine(PhoneProvider):
     """A phone line that holds a fixed list of calls and lists them by end time."""
 

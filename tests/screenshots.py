@@ -112,8 +112,8 @@ def main() -> int:
         open_textback()
 
     def open_textback():
-        dialog = window.open_textback_settings()
-        QTimer.singleShot(600, lambda: shoot_textback(dialog))
+        window.open_textback_settings()
+        QTimer.singleShot(800, lambda: shoot_textback(window.textback_dialog))
 
     def shoot_textback(dialog):
         grab(dialog, args.out / "textback.png")

@@ -340,7 +340,9 @@ class Staffing:
         """Who works `owner`'s callers now: the owner, or their backup while they are away
         (following the chain if the backup is away too)."""
         seen = set()
-        while owner in self.away and owner not in seen:
+        while owner in self.away:
+            if owner in seen:
+                return None  # everyone in the chain is away: the item is everyone's
             seen.add(owner)
             backup = self.backups.get(owner)
             if not backup:

@@ -114,13 +114,13 @@ class Planner:
 
     def item_opened(self, uow, item: QueueItem, now: datetime) -> None:
         rules = self._rules()
-        for index in rules.plan.opening_steps():
-            step = rules.plan.steps[index]
-            if step.kind == TaskKind.TEXT and not self._wants_text(rules, item, now):
-                continue
-            start = max(now, item.first_call_at)
-            _add(uow, item, rules, index, step.due(start, rules.calendar), now,
-                 "follow-up plan started")
+        start = max(now, item.first_call_at)
+        due = [(index, rules.plan.steps[index].due(start, rules.calendar))  # before any write
+               for index in rules.plan.opening_steps()
+               if rules.plan.steps[index].kind != TaskKind.TEXT
+               or self._wants_text(rules, item, now)]
+        for index, at in due:
+            _add(uow, item, rules, index, at, now, "follow-up plan started")
 
     @staticmethod
     def _wants_text(rules: FollowUpRules, item: QueueItem, now: datetime) -> bool:
@@ -128,14 +128,17 @@ class Planner:
         return rules.textback_enabled and now - item.last_call_at <= rules.textback_within
 
     def caller_rang_again(self, uow, item: QueueItem, now: datetime) -> None:
-        """A repeat call: the next callback is due now. Never a second text."""
+        """A repeat call while the caller waited: the next callback is due now (or when
+        the shop opens). Never a second text."""
         tasks = uow.tasks.for_item(item.id)
         if not tasks:
             return  # an item from before follow-up plans
+        rules = self._rules()
+        soon = rules.calendar.next_opening(now)
         calls = [t for t in tasks if t.pending and t.kind == TaskKind.CALL]
         for task in calls:
-            if task.due_at > now:
-                task.reschedule(now, "the caller rang again")
+            if task.due_at > soon:
+                task.reschedule(soon, "the caller rang again")
                 _log(uow, item, now, ACTOR, "task_rescheduled", task, "the caller rang again")
         if calls:
             return
@@ -143,11 +146,12 @@ class Planner:
             if task.pending and task.kind == TaskKind.CLOSE:  # not "no response" after all
                 task.finish(TaskState.CANCELLED, ACTOR, now, "the caller rang again")
                 _log(uow, item, now, ACTOR, "task_cancelled", task, "the caller rang again")
-        rules = self._rules()
         last_call = max((i for i, s in enumerate(rules.plan.steps) if s.kind == TaskKind.CALL),
                         default=None)
         if last_call is not None:
-            _add(uow, item, rules, last_call, now, now, "the caller rang again")
+            _add(uow, item, rules, last_call, soon, now, "the caller rang again")
+        else:  # a plan of texts and closing only: close again after its wait
+            _plan_close(uow, item, rules, now, "the caller rang again")
 
     def attempt_made(self, uow, item: QueueItem, now: datetime, actor: str,
                      how: str) -> datetime | None:
@@ -159,19 +163,29 @@ class Planner:
         if not tasks:
             return None  # an item from before follow-up plans: the queue's own timer
         current = next((t for t in tasks if t.pending and t.kind == TaskKind.CALL), None)
+        rules.calendar.next_opening(now)  # a shop that is never open fails here, before writes
         if current is not None:
             current.finish(TaskState.DONE, actor, now, how)
             _log(uow, item, now, actor, "task_done", current, how)
+        for text in (t for t in tasks if t.pending and t.kind == TaskKind.TEXT):
+            # A text still waiting for the recipient's morning would say "sorry we missed
+            # your call" after we called: it is no longer wanted.
+            text.finish(TaskState.CANCELLED, ACTOR, now, "called back before the text could go")
+            _log(uow, item, now, ACTOR, "task_cancelled", text, text.note)
         closing = any(t.pending and t.kind == TaskKind.CLOSE for t in tasks)
         if not closing and item.callback_attempts >= rules.max_attempts:
             tasks.append(self._close_early(uow, item, now, rules, tasks))
         elif not closing:
             step = current.step if current else max(t.step for t in tasks)
-            following = rules.plan.after(step)
+            # The plan may have changed since this step was made: go on from the same
+            # place in the plan as it is now, or close at its end.
+            following = rules.plan.after(min(step, len(rules.plan.steps) - 1))
             if following is not None:
                 tasks.append(_add(uow, item, rules, following,
                                   rules.plan.steps[following].due(now, rules.calendar), now,
                                   f"next step of the plan after: {how}"))
+            elif rules.plan.close_step() is not None:
+                tasks.append(_plan_close(uow, item, rules, now, f"the plan ended after: {how}"))
         return min((t.due_at for t in tasks if t.pending and t.kind != TaskKind.TEXT),
                    default=None)
 
@@ -183,12 +197,18 @@ class Planner:
             if task.pending and task.kind == TaskKind.CALL:
                 task.finish(TaskState.SKIPPED, ACTOR, now, why)
                 _log(uow, item, now, ACTOR, "task_skipped", task, why)
-        close = rules.plan.close_step()
-        if close is None:  # a plan without a closing step closes at once
-            return _add(uow, item, rules, len(rules.plan.steps), now, now, why, note=why)
-        # After the plan's own wait: the caller may still ring back.
-        return _add(uow, item, rules, close, rules.plan.steps[close].due(now, rules.calendar),
-                    now, why, note=why)
+        return _plan_close(uow, item, rules, now, why)
+
+
+def _plan_close(uow, item: QueueItem, rules: FollowUpRules, now: datetime,
+                why: str) -> FollowUpTask:
+    """Close the item after the plan's closing wait (the caller may still ring back), or
+    at once when the plan has no closing step."""
+    close = rules.plan.close_step()
+    if close is None:
+        return _add(uow, item, rules, len(rules.plan.steps), now, now, why, note=why)
+    return _add(uow, item, rules, close, rules.plan.steps[close].due(now, rules.calendar),
+                now, why, note=why)
 
 
 def _add(uow, item: QueueItem, rules: FollowUpRules, index: int, due: datetime,
@@ -306,8 +326,9 @@ class FollowUpService:
         self._read_at = datetime.min.replace(tzinfo=self._read_at.tzinfo)
 
     # -- the worker ----------------------------------------------------------------------
-    def run_due(self, limit: int = 50) -> FollowUpReport:
-        """Send due text-backs, close plans that ran out, report unclaimed callers."""
+    def run_due(self, limit: int = 50, unclaimed: bool = True) -> FollowUpReport:
+        """Send due text-backs, close plans that ran out, and (`unclaimed`: for a desk that
+        shows them, not a headless worker nobody watches) report unclaimed callers."""
         report = FollowUpReport()
         now = self._clock()
         with self._uow() as uow:
@@ -322,7 +343,8 @@ class FollowUpService:
                     self._close(task_id, report)
             except Exception:
                 log.exception("follow-up task %s failed; the next pass tries again", task_id)
-        report.unclaimed = self._unclaimed(now)
+        if unclaimed:
+            report.unclaimed = self._unclaimed(now)
         return report
 
     def _text_back(self, task_id: int, report: FollowUpReport) -> None:
@@ -338,7 +360,7 @@ class FollowUpService:
                 _log(uow, item, now, ACTOR, "task_cancelled", task, task.note)
                 uow.commit()
                 return
-            problem = self._hold_back(uow, task, now, rules)
+            problem = self._hold_back(uow, task, item, now, rules)
             if problem is not None:
                 later, why = problem
                 if later is None:
@@ -367,14 +389,17 @@ class FollowUpService:
         with self._uow(write=True) as uow:
             task = uow.tasks.get(task_id)
             item = uow.queue.get(task.queue_item_id)
-            task.finish(state, ACTOR, self._clock(), note)
+            if task.open:  # another desk may have given up on it meanwhile (stuck check)
+                task.finish(state, ACTOR, self._clock(), note)
             _log(uow, item, self._clock(), ACTOR, f"task_{state}", task, note)
             uow.commit()
         bucket.append(task_id)
 
-    def _hold_back(self, uow, task: FollowUpTask, now: datetime,
+    def _hold_back(self, uow, task: FollowUpTask, item: QueueItem, now: datetime,
                    rules: FollowUpRules) -> tuple[datetime | None, str] | None:
         """None if the text may go now; (None, why) to skip it; (later, why) to move it."""
+        if item.callback_attempts:
+            return None, "already called back: the text is no longer wanted"
         if not rules.textback_enabled:
             return None, "text-back is off (the owner has not enabled it)"
         if self._texting is None or not self._texting.allowed:
@@ -431,7 +456,8 @@ class FollowUpService:
         report.closed.append(item.id)
 
     def _unclaimed(self, now: datetime) -> list[Unclaimed]:
-        """Callers nobody claimed for too long, once each (every desk shows them)."""
+        """Callers nobody claimed for too long, once each (the desk that finds them first
+        notifies; the change log keeps the alert)."""
         after = self.rules().unclaimed_after
         if after is None:
             return []

@@ -116,6 +116,8 @@ class MessageSync:
                                  reason=f"the caller texted: \"{message.body[:200]}\"")
         verdict = classify(message.body)
         latest = uow.consent.latest(phone)
+        if latest is not None and message.received_at <= latest.at:
+            return  # older than what is on record (a late read): the newer word stands
         opted_out = latest is not None and latest.opted_out
         if verdict.opt_out and not opted_out:
             self._record(uow, message, ConsentStatus.OPTED_OUT, verdict.why, now)
@@ -187,6 +189,11 @@ class ConsentService:
                              "be texted'")
         now = self._clock()
         with self._uow(write=True) as uow:
+            latest = uow.consent.latest(phone)
+            if (status == ConsentStatus.OPTED_IN and latest is not None and latest.opted_out
+                    and latest.source == "text"):
+                raise ValueError(f"{phone} opted out by text; only the customer can opt back "
+                                 "in, by texting START to the shop's number")
             record = ConsentRecord(phone=phone, status=str(status), at=now, source="person",
                                    evidence=words.strip(), recorded_by=who)
             uow.consent.add(record)

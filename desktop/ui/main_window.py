@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.who = app.desk_user
         self._polling = self._delivering = self._crm_polling = self._closing = False
         self._following_up = False
+        self.textback_dialog = None  # the owner's text-back dialog, while open
         self._shown_once = False
         self._ticks = 0
         self._board_requests = self._board_applied = 0
@@ -370,13 +371,23 @@ class MainWindow(QMainWindow):
                                on_done=self._acted, on_error=self._report)
 
     def open_textback_settings(self):
-        from desktop.ui.textback_dialog import TextBackDialog
-        dialog = TextBackDialog(self.app, self.runner, self.who, self)
-        dialog.saved.connect(lambda: self.statusBar().showMessage(
-            "Text-back settings saved", 8000))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
+        """Read the settings on a worker, then open the owner's dialog. Returns the dialog
+        when it opened at once (the synchronous runner of the tests), else None."""
+        self.textback_dialog = None
+
+        def show(loaded):
+            from desktop.ui.textback_dialog import TextBackDialog
+            rules, settings = loaded
+            dialog = TextBackDialog(self.app, self.runner, self.who, rules, settings, self)
+            dialog.saved.connect(lambda: self.statusBar().showMessage(
+                "Text-back settings saved", 8000))
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.open()
+            self.textback_dialog = dialog
+
+        self.runner.submit(lambda: (self.app.followup.rules(), self.app.settings_service.load()),
+                           on_done=show, on_error=self._report)
+        return self.textback_dialog
 
     # -- emergencies -----------------------------------------------------------------------
     def check_emergencies(self) -> None:

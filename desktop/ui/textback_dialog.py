@@ -19,14 +19,14 @@ SAMPLE_CALLER = "Maria Lopez"
 class TextBackDialog(QDialog):
     saved = Signal()
 
-    def __init__(self, app, runner, who: str, parent=None):
+    def __init__(self, app, runner, who: str, rules, settings, parent=None):
+        """`rules` and `settings` are read by the caller on a worker thread."""
         super().__init__(parent)
         self.app, self.runner, self.who = app, runner, who
         self.setWindowTitle("Missed-call text-back (owner)")
         self.setObjectName("textbackDialog")
         self.resize(620, 480)
-        self.rules = app.followup.rules()
-        settings = app.settings_service.load()
+        self.rules = rules
         self.scopes = list(settings["phone.scopes"])
 
         intro = QLabel("A missed caller gets one text at once (never a second one while their "

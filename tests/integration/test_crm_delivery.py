@@ -169,7 +169,8 @@ def test_an_outage_alerts_after_the_set_time_then_every_lead_is_delivered_once(
 def test_a_call_outside_the_granted_scopes_is_refused_and_logged(cli, fake, caplog):
     configure(cli, fake)
     scopes = "crm:search,crm:create_lead,crm:add_note,crm:read_jobs"  # no create_contact
-    assert cli("config", "set", "crm.scopes", scopes)[0] == 0
+    assert cli("owner", "passcode", stdin="owner-1234\n")[0] == 0
+    assert cli("config", "set", "crm.scopes", scopes, stdin="owner-1234\n")[0] == 0
     cli("lead", "create", "--json", "-", stdin=json.dumps(LEAD))
     before = len(fake.requests_seen)
     code, _, err = cli("deliver", "--once")

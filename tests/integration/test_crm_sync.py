@@ -9,6 +9,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from fakes import as_owner
 from fake_housecallpro import housecallpro  # noqa: F401  (fixtures)
 from fake_hubspot import hubspot  # noqa: F401
 from fake_jobber import jobber  # noqa: F401
@@ -88,7 +89,7 @@ def test_a_job_on_a_customer_we_sent_a_lead_for_is_attributed_to_that_lead(crm_a
 
 def test_without_the_read_jobs_scope_jobs_are_not_read(crm_app, fake, app_factory, cli):
     app = crm_app
-    app.settings_service.set("crm.scopes", ["crm:search"], actor="person:test")
+    as_owner(app, {"crm.scopes": ["crm:search"]})
     app = app_factory()
     fake.seed_job(fake.seed_contact("Maria Gonzalez", "+17735550142"), "Tune-up", "done", 100)
     report = app.crm_sync.poll()

@@ -11,6 +11,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from fakes import as_owner
 from fake_twilio import (  # noqa: F401  (fixtures)
     ACCOUNT_SID, AUTH_TOKEN, SHOP_NUMBER, forwarded, twilio_call, twilio_fake, twilio_server,
 )
@@ -26,12 +27,12 @@ FLOOD = ("hi this is maria at 2214 west belmont, there's water pouring through t
 
 def setup(app_factory, fake, memory_keyring, *, texts: bool, clock) -> object:
     app = app_factory()
-    app.settings_service.set_many({
+    as_owner(app, {
         "phone.provider": "twilio", "phone.twilio.account_sid": ACCOUNT_SID,
         "phone.base_url": fake.url, "business.timezone": "America/Chicago",
         "phone.scopes": ["phone:read_calls"] + (["phone:send_sms"] if texts else []),
         "oncall.rota": {day: ON_CALL for day in ("mon", "tue", "wed", "thu", "fri")},
-    }, person("owner"))
+    })
     app.secrets.set("phone.twilio.auth_token", AUTH_TOKEN)
     return app_factory()
 
@@ -161,12 +162,13 @@ def test_headless_sync_escalates_on_time_with_no_desk_open(cli, twilio_fake, mem
 
     import sqlalchemy
 
+    assert cli("owner", "passcode", stdin="owner-1234\n")[0] == 0
     for key, value in (("phone.provider", "twilio"), ("phone.twilio.account_sid", ACCOUNT_SID),
                        ("phone.base_url", twilio_fake.url),
                        ("phone.scopes", '["phone:read_calls", "phone:send_sms"]'),
                        ("oncall.rota", json.dumps({day: ON_CALL for day in (
                            "mon", "tue", "wed", "thu", "fri", "sat", "sun")}))):
-        code, _, err = cli("config", "set", key, value)
+        code, _, err = cli("config", "set", key, value, stdin="owner-1234\n")
         assert code == 0, err
     assert cli("secret", "set", "phone.twilio.auth_token", stdin=AUTH_TOKEN + "\n")[0] == 0
     voicemail(twilio_fake, lambda: datetime.now(timezone.utc).replace(microsecond=0), FLOOD)

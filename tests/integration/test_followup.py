@@ -199,7 +199,8 @@ def test_a_send_cut_off_by_a_crash_is_never_sent_twice(make_desk, clock):
         task = uow.tasks.due(clock(), ("text",))[0]
         task.start_sending(clock())
         uow.commit()
-    assert desk.followup.run_due().texted == []
+    desk.followup.run_due()  # within two minutes: maybe it is still on its way
+    assert [t.state for t in desk.tasks(CALLER) if t.kind == "text"] == ["sending"]
     clock.advance(minutes=3)
     desk.followup.run_due()
     text = next(t for t in desk.tasks(CALLER) if t.kind == "text")
@@ -283,9 +284,30 @@ def test_a_person_can_record_a_spoken_opt_out(make_desk):
     with pytest.raises(ValueError, match="say what the customer asked"):
         desk.app.consent.record(CALLER, "opted_out", person("Dana"), " ")
     desk.app.consent.record(CALLER, "opted_out", person("Dana"), "asked on the phone")
-    assert desk.app.consent.check(CALLER) == {
-        "allowed": False, "reason": desk.app.consent.check(CALLER)["reason"]}
-    assert "recorded by person:Dana" in desk.app.consent.check(CALLER)["reason"]
+    verdict = desk.app.consent.check(CALLER)
+    assert verdict["allowed"] is False
+    assert "recorded by person:Dana: asked on the phone" in verdict["reason"]
+
+
+def test_a_late_read_start_does_not_undo_a_newer_opt_out(make_desk, clock):
+    desk = make_desk()
+    desk.line.text_in(CALLER, "START", ago_seconds=3 * 3600)  # sent at noon, read late
+    desk.app.consent.record(CALLER, "opted_out", person("Dana"), "asked on the phone at 2")
+    desk.messages.poll()
+    assert desk.app.consent.check(CALLER)["allowed"] is False
+    desk.line.ring(CALLER)
+    desk.poll()
+    desk.followup.run_due()
+    assert desk.line.sent == []
+
+
+def test_only_the_customer_can_undo_an_opt_out_they_texted(make_desk, clock):
+    desk = make_desk()
+    desk.line.text_in(CALLER, "STOP")
+    desk.messages.poll()
+    with pytest.raises(ValueError, match="only the customer can opt back in"):
+        desk.app.consent.record(CALLER, "opted_in", person("Dana"), "she said it's fine")
+    assert desk.app.consent.check(CALLER)["allowed"] is False
 
 
 # -- the plan and the retry limit ----------------------------------------------------------
@@ -453,3 +475,63 @@ def test_changing_a_template_or_enabling_text_back_needs_the_owner(make_desk):
     with pytest.raises(SettingError, match="opt out"):
         settings.set("textback.template", "Hi from {business}", person("owner"),
                      passcode=OWNER)
+
+
+def test_a_text_waiting_for_morning_is_dropped_once_we_have_called_back(make_desk, clock):
+    # 07:30 in Chicago is 05:30 in Los Angeles: the text waits for 08:00 there.
+    clock.set(datetime(2025, 2, 12, 7, 30, tzinfo=CHICAGO))
+    desk = make_desk(**{"business.hours": {d: "07:00-17:00" for d in
+                                           ("mon", "tue", "wed", "thu", "fri")}})
+    los_angeles = "+13235550142"
+    desk.line.ring(los_angeles)
+    desk.poll()
+    assert desk.followup.run_due().rescheduled
+    desk.queue.mark_called_back(desk.item(los_angeles).id, "Dana")  # 07:31: she called
+    clock.set(datetime(2025, 2, 12, 8, 0, tzinfo=ZoneInfo("America/Los_Angeles")))
+    desk.followup.run_due()
+    assert desk.line.sent == []
+    text = next(t for t in desk.tasks(los_angeles) if t.kind == "text")
+    assert text.state == "cancelled" and "called back" in text.note
+
+
+def test_a_planning_failure_costs_the_plan_never_the_call_or_the_log(make_desk, clock):
+    desk = make_desk(**{"business.hours": {}})  # never open: no callback can be planned
+    desk.line.ring(CALLER)
+    desk.poll()
+    assert desk.item(CALLER).calls == 1  # the call and its item are stored
+    assert desk.tasks(CALLER) == []
+    assert desk.app.changelog.verify() is None  # the undone entries left no gap
+
+
+def test_a_plan_without_callbacks_still_closes_after_a_repeat_call(make_desk, clock):
+    desk = make_desk(**{"followup.plan": [{"do": "text", "at": "now"},
+                                          {"do": "close", "at": "1d"}]})
+    desk.line.ring(CALLER)
+    desk.poll()
+    desk.followup.run_due()
+    with desk.app.uow(write=True) as uow:  # the caller waits for the closing
+        item = uow.queue.get(desk.item(CALLER).id)
+        item.wait_until(clock() + timedelta(days=1))
+        uow.commit()
+    clock.advance(hours=1)
+    desk.line.ring(CALLER)
+    desk.poll()
+    pending = [t for t in desk.tasks(CALLER) if t.state == "pending"]
+    assert [t.kind for t in pending] == ["close"]
+    clock.advance(days=1, minutes=1)
+    assert desk.followup.run_due().closed == [desk.item(CALLER).id]
+
+
+def test_a_plan_shortened_midway_still_ends_in_a_close(make_desk, clock):
+    desk = make_desk(**{"textback.enabled": False})
+    desk.line.ring(CALLER)
+    desk.poll()
+    item = desk.item(CALLER)
+    desk.queue.mark_called_back(item.id, "Dana")  # step 1 done, step 2 planned
+    from fakes import as_owner
+    as_owner(desk.app, {"followup.plan": [{"do": "call", "at": "now"},
+                                          {"do": "close", "at": "1h"}]})
+    desk = Desk(desk.app, desk.line, clock)
+    clock.advance(hours=2)
+    desk.queue.mark_called_back(item.id, "Dana")  # finishes step 2, which the plan lost
+    assert [t.kind for t in desk.tasks(CALLER) if t.state == "pending"] == ["close"]

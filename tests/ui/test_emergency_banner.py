@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from fakes import as_owner
 from fake_twilio import (  # noqa: F401  (fixtures)
     ACCOUNT_SID, AUTH_TOKEN, forwarded, twilio_fake, twilio_server,
 )
@@ -26,14 +27,14 @@ def desk_window(qtbot, tmp_path, fake, clock, *, texts: bool):
     from desktop.ui.main_window import MainWindow
     from desktop.ui.workers import SyncRunner
     first = open_app(tmp_path, clock=clock, log_to_file=False)
-    first.settings_service.set_many({
+    as_owner(first, {
         "phone.provider": "twilio", "phone.twilio.account_sid": ACCOUNT_SID,
         "phone.base_url": fake.url, "business.timezone": "America/Chicago",
         "desk.user": "Dana", "phone.backfill_days": 1,
         "phone.scopes": ["phone:read_calls"] + (["phone:send_sms"] if texts else []),
         "oncall.rota": {day: ON_CALL for day in ("mon", "tue", "wed", "thu", "fri", "sat",
                                                  "sun")},
-    }, person("owner"))
+    })
     first.secrets.set("phone.twilio.auth_token", AUTH_TOKEN)
     first.close()
     app = open_app(tmp_path, clock=clock, log_to_file=False)

@@ -371,6 +371,10 @@ class ChangeLogRepository:
         self.session = session
         self._tip: tuple[int, str] | None = None
 
+    def forget_tip(self) -> None:
+        """Read the chain's tip from the database at the next append (after a rollback)."""
+        self._tip = None
+
     def append(self, *, at: datetime, actor: str, entity: str, entity_id, action: str,
                before: dict | None = None, after: dict | None = None,
                reason: str | None = None) -> ChangeEntry:
@@ -647,17 +651,21 @@ class ConsentRepository(_Repo):
     model = ConsentRecord
 
     def latest(self, phone: str) -> ConsentRecord | None:
+        """The newest record by when the customer said it (a STOP read late still counts
+        from when it was sent)."""
         return self.session.scalars(select(ConsentRecord).where(
-            ConsentRecord.phone == phone).order_by(ConsentRecord.id.desc()).limit(1)).first()
+            ConsentRecord.phone == phone).order_by(ConsentRecord.at.desc(),
+                                                   ConsentRecord.id.desc()).limit(1)).first()
 
     def history(self, phone: str) -> list[ConsentRecord]:
         return list(self.session.scalars(select(ConsentRecord).where(
-            ConsentRecord.phone == phone).order_by(ConsentRecord.id)))
+            ConsentRecord.phone == phone).order_by(ConsentRecord.at, ConsentRecord.id)))
 
     def opted_out_numbers(self) -> list[ConsentRecord]:
         """The do-not-text list: each number whose latest record is an opt-out."""
-        c = tables.text_consent.c
-        latest = select(func.max(c.id)).group_by(c.phone).scalar_subquery()
-        return list(self.session.scalars(select(ConsentRecord).where(
-            ConsentRecord.id.in_(latest), ConsentRecord.status == "opted_out")
-            .order_by(ConsentRecord.at)))
+        records = self.session.scalars(select(ConsentRecord).order_by(
+            ConsentRecord.phone, ConsentRecord.at, ConsentRecord.id))
+        latest: dict[str, ConsentRecord] = {}
+        for record in records:  # the list is short: one row per number that ever opted
+            latest[record.phone] = record
+        return sorted((r for r in latest.values() if r.opted_out), key=lambda r: r.at)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
@@ -57,10 +59,17 @@ class SqlUnitOfWork:
     def flush(self) -> None:
         self.session.flush()
 
+    @contextmanager
     def savepoint(self):
         """A nested transaction: `with uow.savepoint(): ...` undoes only its own writes
-        when it raises."""
-        return self.session.begin_nested()
+        when it raises. The change log's cached chain tip is forgotten then too: an entry
+        written inside was undone with it, and the next one must link to the one before."""
+        try:
+            with self.session.begin_nested():
+                yield
+        except BaseException:
+            self.changelog.forget_tip()
+            raise
 
 
 def uow_factory(session_factory: sessionmaker):
