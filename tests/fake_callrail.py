@@ -233,11 +233,15 @@ class FakeCallRail:
             return _json(_shape(self._by_id[one.group(1)], request.args.get("fields", "")))
         return _json({"error": "Not found"}, 404)
 
+    def _paging(self, args):
+        """(low, high, per_page, page) from a listing's query; ValueError when bad."""
+        low, high = self._window(args)
+        per_page = min(max(int(args.get("per_page", 100)), 1), MAX_PER_PAGE)
+        return low, high, per_page, max(int(args.get("page", 1)), 1)
+
     def _list(self, args) -> Response:
         try:
-            low, high = self._window(args)
-            per_page = min(max(int(args.get("per_page", 100)), 1), MAX_PER_PAGE)
-            page = max(int(args.get("page", 1)), 1)
+            low, high, per_page, page = self._paging(args)
         except ValueError as exc:
             return _json({"error": str(exc)}, 400)
         self._sort()
@@ -256,9 +260,7 @@ class FakeCallRail:
 
     def _conversations(self, args) -> Response:
         try:
-            low, high = self._window(args)
-            per_page = min(max(int(args.get("per_page", 100)), 1), MAX_PER_PAGE)
-            page = max(int(args.get("page", 1)), 1)
+            low, high, per_page, page = self._paging(args)
         except ValueError as exc:
             return _json({"error": str(exc)}, 400)
         rows = [(_last_activity(conv, begun), conv) for begun, conv in self.conversations

@@ -383,12 +383,7 @@ class FakeRingCentral:
         """The extension's message store, newest first by creationTime; a record whose
         creationTime is unreadable passes the date filter (the client must cope)."""
         args = request.args
-        date_to = parse_time(args["dateTo"]) if "dateTo" in args else self.now()
-        # The silent default: without dateFrom, only the last 24 hours.
-        date_from = (parse_time(args["dateFrom"]) if "dateFrom" in args
-                     else date_to - timedelta(hours=24))
-        per_page = min(int(args.get("perPage", 100)), 1000)
-        page = max(int(args.get("page", 1)), 1)
+        date_from, date_to, per_page, page = self._window(args)
         types, directions = set(args.getlist("messageType")), set(args.getlist("direction"))
 
         def created(record: dict) -> datetime | None:
@@ -409,14 +404,18 @@ class FakeRingCentral:
             "records": window[(page - 1) * per_page:page * per_page],
             **self._envelope(what, query, page, per_page, len(window))})
 
-    def _call_log(self, request: Request) -> Response:
-        args = request.args
+    def _window(self, args):
+        """(dateFrom, dateTo, perPage, page) of a listing. The silent default: without
+        dateFrom, RingCentral answers only the last 24 hours (call log and messages)."""
         date_to = parse_time(args["dateTo"]) if "dateTo" in args else self.now()
-        # The silent default: without dateFrom, RingCentral answers only the last 24 hours.
         date_from = (parse_time(args["dateFrom"]) if "dateFrom" in args
                      else date_to - timedelta(hours=24))
         per_page = min(int(args.get("perPage", 100)), 1000)
-        page = max(int(args.get("page", 1)), 1)
+        return date_from, date_to, per_page, max(int(args.get("page", 1)), 1)
+
+    def _call_log(self, request: Request) -> Response:
+        args = request.args
+        date_from, date_to, per_page, page = self._window(args)
         types = set(args.getlist("type"))
         directions = set(args.getlist("direction"))
         lo = bisect.bisect_left(self._keys, (date_from, -1))

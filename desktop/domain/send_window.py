@@ -19,8 +19,6 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from phonenumbers import geocoder
-from phonenumbers import timezone as number_zones
 
 from desktop.domain.address import STATE_CODES
 
@@ -75,6 +73,10 @@ def recipient(number: str, fallback_zone: str) -> Recipient:
     except phonenumbers.NumberParseException:
         return Recipient(number, (ZoneInfo(fallback_zone),), None)
     zones = []
+    # Imported here: the geocoder's data takes ~0.3 s to load, which every start of the
+    # app (and every command) would pay otherwise; only a text about to go needs it.
+    from phonenumbers import geocoder
+    from phonenumbers import timezone as number_zones
     for name in number_zones.time_zones_for_number(parsed):
         try:
             zones.append(ZoneInfo(name))

@@ -351,15 +351,10 @@ class FollowUpService:
         rules = self.rules()
         now = self._clock()
         with self._uow(write=True) as uow:  # claim it: one worker sends it, once
-            task = uow.tasks.get(task_id)
-            if task is None or not task.is_due(now):
+            claimed = self._still_wanted(uow, task_id, now)
+            if claimed is None:
                 return
-            item = uow.queue.get(task.queue_item_id)
-            if item.state == ItemState.DONE:
-                task.finish(TaskState.CANCELLED, ACTOR, now, "the caller was already settled")
-                _log(uow, item, now, ACTOR, "task_cancelled", task, task.note)
-                uow.commit()
-                return
+            task, item = claimed
             problem = self._hold_back(uow, task, item, now, rules)
             if problem is not None:
                 later, why = problem
@@ -394,6 +389,22 @@ class FollowUpService:
             _log(uow, item, self._clock(), ACTOR, f"task_{state}", task, note)
             uow.commit()
         bucket.append(task_id)
+
+    @staticmethod
+    def _still_wanted(uow, task_id: int, now: datetime):
+        """(task, item) when the task is still due and its caller still open, read inside
+        the write transaction (another desk may have done it a moment ago); else None, and
+        a task whose caller was settled meanwhile is cancelled."""
+        task = uow.tasks.get(task_id)
+        if task is None or not task.is_due(now):
+            return None
+        item = uow.queue.get(task.queue_item_id)
+        if item.state == ItemState.DONE:
+            task.finish(TaskState.CANCELLED, ACTOR, now, "the caller was already settled")
+            _log(uow, item, now, ACTOR, "task_cancelled", task, task.note)
+            uow.commit()
+            return None
+        return task, item
 
     def _hold_back(self, uow, task: FollowUpTask, item: QueueItem, now: datetime,
                    rules: FollowUpRules) -> tuple[datetime | None, str] | None:
@@ -433,15 +444,10 @@ class FollowUpService:
     def _close(self, task_id: int, report: FollowUpReport) -> None:
         now = self._clock()
         with self._uow(write=True) as uow:
-            task = uow.tasks.get(task_id)
-            if task is None or not task.is_due(now):
+            claimed = self._still_wanted(uow, task_id, now)
+            if claimed is None:
                 return
-            item = uow.queue.get(task.queue_item_id)
-            if item.state == ItemState.DONE:
-                task.finish(TaskState.CANCELLED, ACTOR, now, "the caller was already settled")
-                _log(uow, item, now, ACTOR, "task_cancelled", task, task.note)
-                uow.commit()
-                return
+            task, item = claimed
             why = (f"no response after {item.callback_attempts} callback attempt(s)"
                    + (f"; {task.note}" if task.note else ""))
             before = item.snapshot()
