@@ -14,8 +14,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desktop.domain.crm import CRM_SCOPES, DEFAULT_SCOPES, check_target
-from desktop.domain.followup import (DEFAULT_PLAN, DEFAULT_TEXTBACK, TEXTBACK_FIELDS,
-                                     FollowUpError, Plan, check_textback, parse_holidays)
+# FollowUpError is a ValueError: its checks serve as setting checks as they are.
+from desktop.domain.followup import (DEFAULT_PLAN, DEFAULT_TEXTBACK, TEXTBACK_FIELDS, Plan,
+                                     check_textback, parse_holidays)
 from desktop.domain.leads import DEFAULT_REQUIRED, LEAD_FIELDS
 from desktop.domain.oncall import (DEFAULT_HOURS, DEFAULT_TEMPLATE, TEMPLATE_FIELDS,
                                    OpeningHours, Rota, check_template)
@@ -83,27 +84,6 @@ def _rota_overrides(value: dict) -> None:
 
 def _handover(value: str) -> None:
     Rota.parse({}, {}, value)
-
-
-def _plan(value: list) -> None:
-    try:
-        Plan.parse(value)
-    except FollowUpError as exc:
-        raise ValueError(str(exc)) from None
-
-
-def _holidays(value: list) -> None:
-    try:
-        parse_holidays(value)
-    except FollowUpError as exc:
-        raise ValueError(str(exc)) from None
-
-
-def _textback(value: str) -> None:
-    try:
-        check_textback(value)
-    except FollowUpError as exc:
-        raise ValueError(str(exc)) from None
 
 
 def _names(value: list) -> None:
@@ -332,17 +312,17 @@ _SETTINGS = [
             "person; only these fields in braces: " + ", ".join(TEMPLATE_FIELDS) + ".",
             check=check_template, owner_only=True),
     Setting("business.holidays", list, [], "Days the shop is closed, e.g. [\"2026-12-25\"]: "
-            "no callbacks are planned on them.", check=_holidays),
+            "no callbacks are planned on them.", check=parse_holidays),
     Setting("textback.enabled", bool, False, "Text a missed caller at once (one text per "
             "caller while their item is open). Needs phone:send_sms too. Owner only.",
             owner_only=True),
     Setting("textback.template", str, DEFAULT_TEXTBACK, "The approved missed-call text; only "
             "these fields in braces: " + ", ".join(TEXTBACK_FIELDS) + "; it must say how to "
-            "opt out. Owner only; see 'frontdesk followup preview'.", check=_textback,
+            "opt out. Owner only; see 'frontdesk followup preview'.", check=check_textback,
             owner_only=True),
     Setting("followup.plan", list, DEFAULT_PLAN, "The steps every missed caller gets: "
             "[{\"do\": \"text\"|\"call\"|\"close\", \"at\": \"now\"|\"2h\"|\"30m\"|"
-            "\"next_morning\"}, ...]; each step counts from the try before it.", check=_plan),
+            "\"next_morning\"}, ...]; each step counts from the try before it.", check=Plan.parse),
     Setting("followup.max_attempts", int, 3, "Callback attempts per caller before the item "
             "closes as 'no response'.", minimum=1, maximum=20),
     Setting("followup.texts_per_number_week", int, 2, "Automated texts to one number in a "
