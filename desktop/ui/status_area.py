@@ -34,9 +34,13 @@ class StatusArea(QWidget):
                       "(frontdesk config set phone.provider …)", "warning")
         else:
             phone = next((r for r in rows if r.connector.startswith("phone:")), None)
+            texts = next((r for r in rows if r.connector.startswith("texts:")), None)
             text = phone.message if phone else "not synced yet"
-            self._set(self.phone, f"● Phone · {self.phone_label}: {text}",
-                      phone.level if phone else "never")
+            level = phone.level if phone else "never"
+            if texts is not None and texts.level == "error" and level != "error":
+                # Calls come in but replies do not: opt-outs would be missed, so say so.
+                text, level = f"{text}; texts not read: {texts.message}", "warning"
+            self._set(self.phone, f"● Phone · {self.phone_label}: {text}", level)
         self._show_crm(rows, backlog)
         self.backlog.setText(f"Outbox: {backlog.waiting} waiting")
 

@@ -153,3 +153,20 @@ def test_the_owner_dialog_previews_the_text_and_needs_the_passcode(qtbot, desk, 
     stored = app.settings_service.load()
     assert stored["textback.enabled"] is False
     assert stored["textback.template"].startswith("Hi{first_name}, {business} here.")
+
+
+def test_the_status_area_says_when_texts_cannot_be_read(qtbot):
+    """Calls still come in, but a broken message listing would miss opt-outs: say so."""
+    from desktop.services.health import Backlog
+    from desktop.services.views import HealthRow
+    from desktop.ui.status_area import StatusArea
+    area = StatusArea("Twilio", "Built-in CRM")
+    qtbot.addWidget(area)
+    ok = HealthRow("phone:twilio", "ok", None, None, "synced just now")
+    area.show_health([ok], Backlog())
+    assert area.phone.text() == "● Phone · Twilio: synced just now"
+    broken = HealthRow("texts:twilio", "error", None, "Twilio refused the API key",
+                       "Twilio refused the API key")
+    area.show_health([ok, broken], Backlog())
+    assert "texts not read: Twilio refused the API key" in area.phone.text()
+    assert area.phone.property("level") == "warn"
