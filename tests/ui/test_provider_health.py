@@ -72,6 +72,8 @@ def test_a_broken_credential_is_named_then_cleared_by_the_fix(qtbot, tmp_path, c
 def test_a_rate_limit_is_named_with_the_wait(qtbot, tmp_path, callrail_fake):
     app, window = desk(qtbot, tmp_path, callrail_fake.base_url)
     until_healthy(qtbot, window, 10)
+    # The next request is refused, whichever it is: the call log or the text listing
+    # (one API key, one limit). Either way the phone line names the wait.
     callrail_fake.fail_next(1, 429, retry_after="900")
     took = seconds_until(qtbot, window, "rate-limiting", POLL_S + 1)
     assert "15 min" in window.status.phone.text()
