@@ -334,6 +334,7 @@ class MainWindow(QMainWindow):
                                   QSystemTrayIcon.MessageIcon.Warning, 15_000)
         if messages.error:
             self.statusBar().showMessage(f"Could not read texts: {messages.error}", 30_000)
+            self.refresh_health()  # the phone line's status names it at once
         elif messages.opted_out:
             self.statusBar().showMessage(f"{', '.join(messages.opted_out)} asked not to be "
                                          "texted: on the do-not-text list", 30_000)

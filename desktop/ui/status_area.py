@@ -37,7 +37,7 @@ class StatusArea(QWidget):
             texts = next((r for r in rows if r.connector.startswith("texts:")), None)
             text = phone.message if phone else "not synced yet"
             level = phone.level if phone else "never"
-            if texts is not None and texts.level == "error" and level != "error":
+            if texts is not None and texts.level == "error" and level in ("ok", "warning"):
                 # Calls come in but replies do not: opt-outs would be missed, so say so.
                 text, level = f"{text}; texts not read: {texts.message}", "warning"
             self._set(self.phone, f"● Phone · {self.phone_label}: {text}", level)
