@@ -47,6 +47,7 @@ from desktop.services.followup import FollowUpService
 from desktop.services.health import HealthService
 from desktop.services.intake import LeadService
 from desktop.services.messages import ConsentService, MessageSync
+from desktop.services.outcomes import OutcomesService
 from desktop.services.queue import QueueService
 from desktop.services.settings import SettingsService
 from desktop.services.sync import PhoneSync, SyncPolicy
@@ -92,6 +93,7 @@ class App:
     followup: FollowUpService | None = None      # None without a phone line
     messages: MessageSync | None = None          # inbound texts; None without a phone line
     consent: ConsentService | None = None
+    outcomes: OutcomesService | None = None
     log_handler: logging.Handler | None = None
 
     @property
@@ -180,7 +182,10 @@ def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) ->
         crm=remote or builtin, builtin=builtin, delivery=delivery, crm_sync=crm_sync,
         notifier=notifier, desk_file=SettingsFile(data_dir / "desk.json"), phone=phone,
         sync=sync, migration=report, emergencies=emergencies, followup=followup,
-        messages=messages, consent=ConsentService(uow, clock), log_handler=log_handler)
+        messages=messages, consent=ConsentService(uow, clock),
+        outcomes=OutcomesService(uow, ZoneInfo(settings["business.timezone"]),
+                                 settings["outcomes.attribution_days"], clock),
+        log_handler=log_handler)
 
 
 def _crm(settings: Settings, secrets: SecretStore, clock: Clock) -> Crm | None:

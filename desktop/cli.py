@@ -513,6 +513,48 @@ def _followup(args) -> int:
                   + (f"  ({t.note})" if t.note else "") for t in tasks])
 
 
+def _outcomes(args) -> int:
+    from desktop.domain.outcomes import PeriodError, parse_day
+    app = _app(args)
+    service = app.outcomes
+    try:
+        if args.period:
+            if args.date_from or args.date_to:
+                raise BadInput("give --period or --from/--to, not both")
+            period = service.named(args.period)
+        else:
+            today = service.today()
+            first = parse_day(args.date_from, "--from") if args.date_from else today
+            last = parse_day(args.date_to, "--to") if args.date_to else today
+            period = service.period(first, last)
+    except PeriodError as exc:
+        raise BadInput(str(exc)) from None
+    result = service.compute(period)
+    document = result.to_json()
+
+    def pct(value):
+        return "—" if value is None else f"{value:.0%}"
+
+    def minutes(value):
+        return "—" if value is None else f"{value / 60:.1f} min"
+    lines = [f"Outcomes {period.label()}",
+             f"  inbound calls {result.inbound_calls}: answered {result.answered}, "
+             f"missed {result.missed} ({', '.join(f'{k} {v}' for k, v in document['missed_by_reason'].items() if v) or 'none'}); "
+             f"answer rate {pct(result.answer_rate)}",
+             f"  missed callers {result.missed_callers}, reached {result.callers_reached}; "
+             f"time to callback median {minutes(result.time_to_callback_median_s)}, "
+             f"p90 {minutes(result.time_to_callback_p90_s)}",
+             f"  leads {result.qualified_leads}: delivered {result.leads_delivered}, "
+             f"failed {result.delivery_failures}; follow-up completion "
+             f"{pct(result.followup_completion)}",
+             f"  booked jobs {result.booked_jobs}, revenue {result.booked_revenue:,.2f}; "
+             f"booking rate {pct(result.booking_rate)}"]
+    lines += [f"  {name}: {row['inbound_calls']} calls, {row['qualified_leads']} leads, "
+              f"{row['booked_jobs']} booked ({row['booked_revenue']:,.2f})"
+              for name, row in document["by_source"].items()]
+    return _show(args, document, lines)
+
+
 def _doctor(args) -> int:
     from desktop.services.doctor import run_checks
     app = _app(args)
@@ -645,6 +687,16 @@ def _parser() -> argparse.ArgumentParser:
                            help="set or change the owner passcode (read from standard input)")
     owner.add_argument("action", choices=("passcode",))
     owner.set_defaults(handler=_owner)
+
+    outcomes = sub.add_parser("outcomes", parents=[common, as_json],
+                              help="the owner's metrics for a period (local days)")
+    outcomes.add_argument("--from", dest="date_from", metavar="DATE",
+                          help="first day, e.g. 2026-11-01 (default: today)")
+    outcomes.add_argument("--to", dest="date_to", metavar="DATE",
+                          help="last day, included (default: today)")
+    outcomes.add_argument("--period", help="instead of dates: today, yesterday, this_week, "
+                          "last_7_days, last_30_days, this_month, last_month, this_year")
+    outcomes.set_defaults(handler=_outcomes)
 
     doctor = sub.add_parser("doctor", parents=[common], help="check settings, keyring, "
                             "database and connectors")

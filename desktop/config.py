@@ -332,6 +332,9 @@ _SETTINGS = [
             minimum=1, maximum=24 * 60),
     Setting("followup.unclaimed_alert_minutes", int, 15, "Alert when a caller has waited "
             "this long and nobody has claimed them; 0 = never.", minimum=0, maximum=24 * 60),
+    Setting("outcomes.attribution_days", int, 30, "A job made for a lead's customer within "
+            "this many days after the lead counts as booked from that lead's call.",
+            minimum=1, maximum=365),
     Setting("staff.away", list, [], "People marked away: their callers go to their backup.",
             check=_names),
     Setting("staff.backups", dict, {}, "Who covers whom, e.g. {\"Dana\": \"Lee\"}.",

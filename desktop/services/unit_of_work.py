@@ -22,6 +22,7 @@ class UnitOfWork(Protocol):
     tasks: Any
     texts: Any
     consent: Any
+    outcomes: Any
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *exc) -> None: ...

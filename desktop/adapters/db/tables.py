@@ -97,6 +97,7 @@ queue_items = Table(
           sqlite_where=text("state != 'done'"), postgresql_where=text("state != 'done'")),
     Index("ix_queue_items_state", "state"),
     Index("ix_queue_items_resolved_at", "resolved_at"),
+    Index("ix_queue_items_first_call_at", "first_call_at"),  # the Outcomes' callers
 )
 
 contacts = Table(
@@ -249,6 +250,7 @@ jobs = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("crm_provider", "crm_id", name="uq_jobs_crm"),
+    Index("ix_jobs_lead_id", "lead_id"),  # booked-job attribution
 )
 
 settings = Table(

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from desktop.adapters.db import repositories as repos
+from desktop.adapters.db.outcomes import OutcomesQueries
 from desktop.adapters.db.engine import WRITE
 
 WRITER_LOCK = 0x46524F4E  # any constant all desks agree on
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
         self.tasks = repos.TaskRepository(session)
         self.texts = repos.TextRepository(session)
         self.consent = repos.ConsentRepository(session)
+        self.outcomes = OutcomesQueries(session)
         return self
 
     def __exit__(self, *exc) -> None:
