@@ -6,7 +6,7 @@ for the same window and working out, call by call, what the queue should hold.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest

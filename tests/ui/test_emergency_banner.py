@@ -16,7 +16,6 @@ from fake_twilio import (  # noqa: F401  (fixtures)
 from PySide6.QtCore import Qt
 
 from desktop.bootstrap import open_app
-from desktop.domain.changelog import person
 
 CALLER = "+17735550142"
 ON_CALL = {"name": "Sam Ortiz", "phone": "+13125550199"}

@@ -7,7 +7,6 @@ import socket
 import time
 
 import keyring
-import pytest
 from fake_callrail import (  # noqa: F401  (callrail_server, callrail_fake: fixtures)
     ACCOUNT_ID, API_KEY, callrail_fake, callrail_server)
 
