@@ -15,9 +15,10 @@ of their first missed call; a lead in the period it was saved.
 * callers_reached: of those, the ones a person talked to afterwards: an answered callback
   on the phone line, or the item resolved as booked, lead created, not a lead or wrong
   number (each of which means somebody spoke to them).
-* time_to_callback_median_s / _p90_s: for missed callers who got a callback on the phone
-  line, seconds from their first missed call to the first outbound call to them (answered
-  or not); median, and 90th percentile (linear between ranks).
+* time_to_callback_median_s / _p90_s: for missed callers who got a callback, seconds from
+  their first missed call to the first callback attempt (an outbound call the line
+  reports, answered or not, or "Called back" clicked at the desk, whichever came first);
+  median, and 90th percentile (linear between ranks).
 * qualified_leads: leads saved in the period (the lead form only saves a lead with every
   required field, so each saved lead is a qualified one).
 * leads_delivered / delivery_failures: of those leads, the ones now in the CRM, and the

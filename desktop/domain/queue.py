@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from desktop.domain.calls import Call, Direction
+from desktop.domain.calls import Call, Direction, Outcome
 
 
 class ItemState(StrEnum):
@@ -93,6 +93,10 @@ class QueueItem:
     triage: dict | None = None         # {"confidence", "reasons", "sentiment"}
     urgency_set_by: str | None = None  # None: triage; else the person who decided
     unclaimed_alerted_at: datetime | None = None
+    # For the Outcomes report: the first callback attempt (line or desk), and when a
+    # callback on the line was answered (somebody talked to the caller).
+    first_callback_at: datetime | None = None
+    reached_at: datetime | None = None
     id: int | None = None
 
     # -- what the sync service does ------------------------------------------------
@@ -131,6 +135,9 @@ class QueueItem:
         same attempt, seen a second time through the phone line): it is not counted twice.
         """
         assert call.direction == Direction.OUTBOUND
+        if call.outcome == Outcome.ANSWERED and (self.reached_at is None
+                                                 or call.started_at < self.reached_at):
+            self.reached_at = call.started_at
         if (self.hand_callback_at is not None
                 and abs(call.started_at - self.hand_callback_at) <= SAME_CALLBACK):
             self.hand_callback_at = None  # matched: one click pairs with one call
@@ -138,6 +145,8 @@ class QueueItem:
         self.callback_attempts += 1
         if self.last_callback_at is None or call.started_at > self.last_callback_at:
             self.last_callback_at = call.started_at
+        if self.first_callback_at is None or call.started_at < self.first_callback_at:
+            self.first_callback_at = call.started_at
         return True
 
     # -- what a person does ----------------------------------------------------------
@@ -158,6 +167,7 @@ class QueueItem:
         self.claim(who, now)
         self.callback_attempts += 1
         self.last_callback_at = self.hand_callback_at = now
+        self.first_callback_at = self.first_callback_at or now
         self.state = ItemState.WAITING
         self.follow_up_at = now + follow_up_after
 

@@ -32,13 +32,11 @@ class OutcomesService:
         with self._uow() as uow:
             q = uow.outcomes
             self._calls(result, q.calls_by_hour(start, end))
-            for source, outcome, n in q.calls_by_source(start, end):
+            for source, answered, *missed in q.calls_by_source(start, end):
                 row = result.source(source)
-                row.inbound_calls += n
-                if outcome == "answered":
-                    row.answered += n
-                elif outcome in MISSED_REASONS:
-                    row.missed += n
+                row.answered += answered
+                row.missed += sum(missed)
+                row.inbound_calls += answered + sum(missed)
             result.missed_callers, result.callers_reached, result.callback_delays_s = \
                 q.callers(start, end)
             for source, saved, delivered, failed in q.leads_by_source(start, end):
@@ -60,18 +58,16 @@ class OutcomesService:
 
     def _calls(self, result: Outcomes, rows) -> None:
         """Hourly UTC counts into totals, local days and the weekday x hour grid."""
-        local: dict[str, datetime] = {}
-        for hour, outcome, n in rows:
-            moment = local.get(hour)
-            if moment is None:
-                moment = datetime.fromisoformat(f"{hour}:00+00:00").astimezone(self.zone)
-                local[hour] = moment
-            result.inbound_calls += n
+        reasons = dict.fromkeys(MISSED_REASONS, 0)
+        for hour, answered, *missed in rows:
+            moment = datetime.fromisoformat(f"{hour}:00+00:00").astimezone(self.zone)
+            missed_here = sum(missed)
+            result.answered += answered
+            result.inbound_calls += answered + missed_here
+            for reason, n in zip(MISSED_REASONS, missed):
+                reasons[reason] += n
             day = result.per_day.setdefault(moment.date(), [0, 0])
-            if outcome == "answered":
-                result.answered += n
-                day[0] += n
-            elif outcome in MISSED_REASONS:
-                result.missed_by_reason[outcome] = result.missed_by_reason.get(outcome, 0) + n
-                day[1] += n
-                result.missed_by_hour[moment.weekday()][moment.hour] += n
+            day[0] += answered
+            day[1] += missed_here
+            result.missed_by_hour[moment.weekday()][moment.hour] += missed_here
+        result.missed_by_reason = {r: n for r, n in reasons.items() if n}

@@ -38,14 +38,19 @@ def seed(app) -> None:
             started_at=when, ended_at=when + timedelta(seconds=30), duration_s=30,
             outcome=outcome, raw_status=outcome, source=source, queue_item_id=item))
 
-    items = [  # id, phone, first missed call, disposition
-        (1, X, at(16, 9, 30), None), (2, Y, at(16, 10), "lead_created"),
-        (3, Z, at(17, 8, 15), None), (4, W, at(17, 16), None),
-        (5, V, at(15, 23, 30), None)]  # Sunday night: before the period
+    # id, phone, first missed call, disposition, first callback, reached (as the sync and
+    # the desk keep them on the item: see test_the_item_keeps_its_first_callback below)
+    items = [
+        (1, X, at(16, 9, 30), None, at(16, 9, 40), at(16, 9, 40)),
+        (2, Y, at(16, 10), "lead_created", at(16, 10, 30), None),
+        (3, Z, at(17, 8, 15), None, at(17, 9), None),
+        (4, W, at(17, 16), None, None, None),
+        (5, V, at(15, 23, 30), None, at(16, 8), at(16, 8))]  # before the period
     with app.engine.begin() as db:
         db.execute(insert(tables.queue_items), [dict(
             id=i, phone=p, state="done" if d else "open", urgency="unknown", call_count=1,
-            first_call_at=f, last_call_at=f, disposition=d) for i, p, f, d in items])
+            first_call_at=f, last_call_at=f, disposition=d, first_callback_at=cb,
+            reached_at=r) for i, p, f, d, cb, r in items])
     call(at(16, 9), "answered", "+17735550199", source="Google Ads")
     call(at(16, 9, 30), "missed", X, source="Google Ads", item=1)
     call(at(16, 10), "voicemail", Y, source="Yelp", item=2)
@@ -177,3 +182,20 @@ def test_named_periods_and_percentiles():
     period = Period(at(16, 0).date(), at(17, 0).date(), CHICAGO)
     assert (period.start.isoformat(), period.end.isoformat()) == (
         "2026-11-16T06:00:00+00:00", "2026-11-18T06:00:00+00:00")
+
+
+def test_the_item_keeps_its_first_callback_and_when_it_was_reached():
+    """What the callers' figures read: kept on the item by the sync and the desk."""
+    from desktop.domain.calls import Call, Direction
+    from desktop.domain.queue import QueueItem
+    item = QueueItem(phone=X, first_call_at=at(16, 9, 30), last_call_at=at(16, 9, 30))
+    item.mark_called_back("Dana", at(16, 9, 35), timedelta(hours=2))  # clicked at the desk
+    assert item.first_callback_at == at(16, 9, 35) and item.reached_at is None
+
+    def outbound(when, outcome):
+        return Call(provider="t", provider_call_id=f"CA{when:%H%M}",
+                    direction=Direction.OUTBOUND, from_number=SHOP, to_number=X,
+                    started_at=when, outcome=outcome, raw_status=outcome)
+    item.add_callback_attempt(outbound(at(16, 9, 36), "missed"))  # the same click, seen
+    item.add_callback_attempt(outbound(at(16, 11, 0), "answered"))
+    assert item.first_callback_at == at(16, 9, 35) and item.reached_at == at(16, 11, 0)

@@ -36,17 +36,21 @@ def seed_year(app) -> None:
         if outcome != "answered":  # each missed call a caller of its own
             item = len(items) + 1
             # A past year: every caller's item is settled (one open item per number).
-            items.append(dict(id=item, phone=caller, state="done", urgency="unknown",
-                              call_count=1, first_call_at=when, last_call_at=when,
-                              disposition=rng.choice(("no_response", "booked",
-                                                      "not_a_lead"))))
+            callback = reached = None
             if rng.random() < 0.7:  # a callback on the line
+                callback = when + timedelta(minutes=rng.randint(2, 300))
+                outcome_back = rng.choice(("answered", "missed"))
+                reached = callback if outcome_back == "answered" else None
                 calls.append(dict(
                     provider="bench", provider_call_id=f"CB{n}", direction="outbound",
-                    from_number="+13125550100", to_number=caller,
-                    started_at=when + timedelta(minutes=rng.randint(2, 300)),
-                    outcome=rng.choice(("answered", "missed")), raw_status="x",
-                    duration_s=40, source=None, queue_item_id=item))
+                    from_number="+13125550100", to_number=caller, started_at=callback,
+                    outcome=outcome_back, raw_status="x", duration_s=40, source=None,
+                    queue_item_id=item))
+            items.append(dict(id=item, phone=caller, state="done", urgency="unknown",
+                              call_count=1, first_call_at=when, last_call_at=when,
+                              first_callback_at=callback, reached_at=reached,
+                              disposition=rng.choice(("no_response", "booked",
+                                                      "not_a_lead"))))
             tasks.append(dict(queue_item_id=item, phone=caller, step=1, kind="call",
                               due_at=when, state=rng.choice(("done", "skipped", "pending")),
                               created_at=when))

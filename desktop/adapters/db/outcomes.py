@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from desktop.adapters.db import tables
-from desktop.domain.outcomes import CANCELLED_JOBS, REACHED_DISPOSITIONS
+from desktop.domain.outcomes import CANCELLED_JOBS, MISSED_REASONS, REACHED_DISPOSITIONS
 
 calls, items, leads = tables.calls.c, tables.queue_items.c, tables.leads.c
 jobs, tasks = tables.jobs.c, tables.followup_tasks.c
@@ -36,47 +36,48 @@ class OutcomesQueries:
             return (func.julianday(later) - func.julianday(earlier)) * 86400.0
         return func.extract("epoch", later - earlier)
 
-    def calls_by_hour(self, start: datetime, end: datetime) -> list[tuple[str, str, int]]:
-        """(UTC hour, outcome, inbound calls) for calls that started in [start, end)."""
+    def _by_outcome(self):
+        """Conditional counts: answered, then each missed reason, in one pass."""
+        return [func.sum(case((calls.outcome == outcome, 1), else_=0))
+                for outcome in ("answered", *MISSED_REASONS)]
+
+    def calls_by_hour(self, start: datetime, end: datetime) -> list[tuple]:
+        """(UTC hour, answered, missed, voicemail, abandoned, busy, failed) for inbound
+        calls that started in [start, end): one row per hour, one pass over the calls."""
         hour = self._hour(calls.started_at).label("hour")
-        query = (select(hour, calls.outcome, func.count())
+        query = (select(hour, *self._by_outcome())
                  .where(calls.direction == "inbound", calls.started_at >= start,
                         calls.started_at < end)
-                 .group_by(hour, calls.outcome))
+                 .group_by(hour))
         return [tuple(row) for row in self.session.execute(query)]
 
-    def calls_by_source(self, start: datetime, end: datetime) -> list[tuple[str | None, str, int]]:
-        query = (select(calls.source, calls.outcome, func.count())
+    def calls_by_source(self, start: datetime, end: datetime) -> list[tuple]:
+        """(source, answered, missed, voicemail, abandoned, busy, failed)."""
+        query = (select(calls.source, *self._by_outcome())
                  .where(calls.direction == "inbound", calls.started_at >= start,
                         calls.started_at < end)
-                 .group_by(calls.source, calls.outcome))
+                 .group_by(calls.source))
         return [tuple(row) for row in self.session.execute(query)]
 
     def callers(self, start: datetime, end: datetime) -> tuple[int, int, list[float]]:
         """(missed callers, callers reached, seconds to the first callback of each caller
-        who got one) for queue items whose first missed call was in [start, end)."""
-        outbound = tables.calls.alias("outbound")
-        o = outbound.c
-        per_item = (
-            select(func.max(case((items.disposition.in_(REACHED_DISPOSITIONS), 1),
-                                 else_=0)).label("settled"),
-                   func.max(case((o.outcome == "answered", 1), else_=0)).label("answered"),
-                   self._seconds_between(items.first_call_at,
-                                         func.min(o.started_at)).label("delay"))
-            .select_from(tables.queue_items.outerjoin(
-                outbound, and_(o.queue_item_id == items.id, o.direction == "outbound",
-                               o.started_at >= items.first_call_at)))
-            .where(items.first_call_at >= start, items.first_call_at < end)
-            .group_by(items.id, items.first_call_at))
-        callers = reached = 0
+        who got one) for queue items whose first missed call was in [start, end). Each item
+        keeps its first callback and when it was reached (QueueItem), so this reads the
+        period's items alone."""
+        reached = or_(items.reached_at.is_not(None),
+                      items.disposition.in_(REACHED_DISPOSITIONS))
+        query = (select(case((reached, 1), else_=0),
+                        self._seconds_between(items.first_call_at, items.first_callback_at))
+                 .where(items.first_call_at >= start, items.first_call_at < end))
+        callers = reached_count = 0
         delays = []
-        for settled, answered, delay in self.session.execute(per_item):  # one pass
+        for was_reached, delay in self.session.execute(query):
             callers += 1
-            reached += bool(settled or answered)
-            if delay is not None:
+            reached_count += was_reached
+            if delay is not None and delay >= 0:
                 # julianday arithmetic is off by microseconds: tenths of a second are plenty.
                 delays.append(round(float(delay), 1))
-        return callers, reached, delays
+        return callers, reached_count, delays
 
     def leads_by_source(self, start: datetime,
                         end: datetime) -> list[tuple[str, int, int, int]]:

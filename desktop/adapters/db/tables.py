@@ -91,6 +91,8 @@ queue_items = Table(
     Column("urgency_set_by", String(80)),
     # When "nobody has claimed this caller" was raised (once per item).
     Column("unclaimed_alerted_at", UTCDateTime),
+    Column("first_callback_at", UTCDateTime),
+    Column("reached_at", UTCDateTime),
     Index("ix_queue_items_phone_state", "phone", "state"),
     # One open item per caller number, whatever two desks do at the same moment.
     Index("uq_queue_items_open_phone", "phone", unique=True,
