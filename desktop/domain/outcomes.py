@@ -125,6 +125,11 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
+def _tenths(seconds: float | None) -> float | None:
+    """To a tenth of a second: enough, and it hides the database's float arithmetic."""
+    return None if seconds is None else round(seconds, 1)
+
+
 @dataclass
 class SourceRow:
     """One marketing source's share (calls by the call's source, leads and bookings by
@@ -176,11 +181,11 @@ class Outcomes:
 
     @property
     def time_to_callback_median_s(self) -> float | None:
-        return percentile(self.callback_delays_s, 50)
+        return _tenths(percentile(self.callback_delays_s, 50))
 
     @property
     def time_to_callback_p90_s(self) -> float | None:
-        return percentile(self.callback_delays_s, 90)
+        return _tenths(percentile(self.callback_delays_s, 90))
 
     @property
     def followup_completion(self) -> float | None:

@@ -32,11 +32,15 @@ class OutcomesService:
         with self._uow() as uow:
             q = uow.outcomes
             self._calls(result, q.calls_by_hour(start, end))
+            reasons = dict.fromkeys(MISSED_REASONS, 0)
             for source, answered, *missed in q.calls_by_source(start, end):
                 row = result.source(source)
                 row.answered += answered
                 row.missed += sum(missed)
                 row.inbound_calls += answered + sum(missed)
+                for reason, n in zip(MISSED_REASONS, missed):
+                    reasons[reason] += n
+            result.missed_by_reason = {r: n for r, n in reasons.items() if n}
             result.missed_callers, result.callers_reached, result.callback_delays_s = \
                 q.callers(start, end)
             for source, saved, delivered, failed in q.leads_by_source(start, end):
@@ -58,16 +62,11 @@ class OutcomesService:
 
     def _calls(self, result: Outcomes, rows) -> None:
         """Hourly UTC counts into totals, local days and the weekday x hour grid."""
-        reasons = dict.fromkeys(MISSED_REASONS, 0)
-        for hour, answered, *missed in rows:
+        for hour, answered, missed in rows:
             moment = datetime.fromisoformat(f"{hour}:00+00:00").astimezone(self.zone)
-            missed_here = sum(missed)
             result.answered += answered
-            result.inbound_calls += answered + missed_here
-            for reason, n in zip(MISSED_REASONS, missed):
-                reasons[reason] += n
+            result.inbound_calls += answered + missed
             day = result.per_day.setdefault(moment.date(), [0, 0])
             day[0] += answered
-            day[1] += missed_here
-            result.missed_by_hour[moment.weekday()][moment.hour] += missed_here
-        result.missed_by_reason = {r: n for r, n in reasons.items() if n}
+            day[1] += missed
+            result.missed_by_hour[moment.weekday()][moment.hour] += missed

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -17,7 +18,7 @@ from datetime import datetime, timedelta
 from desktop.adapters.phone.base import PhoneProvider, ProblemKind, ProviderError
 from desktop.domain.calls import Call, Direction, Outcome, ProviderCall, check_provider_call
 from desktop.domain.changelog import worker
-from desktop.domain.clock import Clock, utcnow
+from desktop.domain.clock import Clock, as_utc, utcnow
 from desktop.domain.quarantine import QuarantineRecord, Quarantined
 from desktop.domain.queue import ItemState, QueueItem
 from desktop.services.unit_of_work import UnitOfWorkFactory
@@ -74,6 +75,15 @@ class _Batch:
     known: dict[str, Call]             # provider call id -> stored call
     open_items: dict[str, QueueItem]   # caller number -> open queue item
     names: dict[str, str]              # caller number -> customer name
+    # Changes to the hourly call counts (the Outcomes report), written with the page.
+    hours: Counter = field(default_factory=Counter)
+
+
+def hour_key(call: Call) -> tuple[str, str, str] | None:
+    """Where an inbound call counts in the hourly counts: (UTC hour, source, outcome)."""
+    if call.direction != Direction.INBOUND:
+        return None
+    return (f"{as_utc(call.started_at):%Y-%m-%d %H}", call.source or "", str(call.outcome))
 
 
 class PhoneSync:
@@ -187,6 +197,7 @@ class PhoneSync:
                         "started_at", "ended_at", "outcome", "raw_status")}
                     self._quarantine(batch, Quarantined(str(exc), payload, getattr(
                         pc, "provider_call_id", None)))
+            uow.calls.count_hours(batch.hours)
             uow.commit()
 
     def _look_up(self, uow, page, result: SyncResult) -> _Batch:
@@ -222,6 +233,8 @@ class PhoneSync:
         batch.uow.calls.add(call)
         batch.known[call.provider_call_id] = call  # the same call twice in one page: once
         batch.result.new_calls += 1
+        if (key := hour_key(call)) is not None:
+            batch.hours[key] += 1
         if (pc.needs_callback and pc.outcome == Outcome.VOICEMAIL and not pc.transcript
                 and pc.ended_at and batch.now - pc.ended_at < TRANSCRIPT_FRESH):
             self._awaiting_text[pc.provider_call_id] = (0, batch.now + TRANSCRIPT_WAIT)
@@ -234,9 +247,15 @@ class PhoneSync:
         """The provider changed its mind about a stored call (a Twilio child leg arrived
         late, a transcript finished): the queue follows."""
         before = (call.outcome, call.transcript)
+        counted = hour_key(call)
         if not call.update_from(pc):
             return
         batch.result.updated_calls += 1
+        if hour_key(call) != counted:  # a late leg made it answered, or the like
+            if counted is not None:
+                batch.hours[counted] -= 1
+            if (key := hour_key(call)) is not None:
+                batch.hours[key] += 1
         if not pc.needs_callback:
             return
         if call.queue_item_id is None:

@@ -7,7 +7,9 @@ rows, following the definitions in desktop/domain/outcomes.py (and the README)."
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +17,7 @@ from sqlalchemy import insert
 
 from desktop.adapters.db import tables
 from desktop.domain.outcomes import Period, PeriodError, percentile
+from desktop.services.sync import hour_key
 
 CHICAGO = ZoneInfo("America/Chicago")
 SHOP = "+13125550100"
@@ -23,6 +26,15 @@ X, Y, Z, W, V = (f"+1773555010{n}" for n in range(1, 6))
 
 def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=CHICAGO)
+
+
+def count_hours(app, call_rows) -> None:
+    """What the sync does for each call it stores: count it in its hour."""
+    deltas = Counter(hour_key(SimpleNamespace(**row)) for row in call_rows)
+    deltas.pop(None, None)
+    with app.uow(write=True) as uow:
+        uow.calls.count_hours(deltas)
+        uow.commit()
 
 
 def seed(app) -> None:
@@ -65,6 +77,8 @@ def seed(app) -> None:
     call(at(17, 9), "missed", Z, direction="outbound", item=3)         # 2,700 s
     with app.engine.begin() as db:
         db.execute(insert(tables.calls), call_rows)
+    count_hours(app, call_rows)
+    with app.engine.begin() as db:
         leads = [  # id, phone, source, saved, delivery state
             (1, Y, "Yelp", at(16, 10, 40), "delivered"),
             (2, Z, "Google Ads", at(17, 10), "failed"),
@@ -199,3 +213,30 @@ def test_the_item_keeps_its_first_callback_and_when_it_was_reached():
     item.add_callback_attempt(outbound(at(16, 9, 36), "missed"))  # the same click, seen
     item.add_callback_attempt(outbound(at(16, 11, 0), "answered"))
     assert item.first_callback_at == at(16, 9, 35) and item.reached_at == at(16, 11, 0)
+
+
+def test_the_sync_keeps_the_hourly_counts_equal_to_the_calls(app_factory, clock):
+    """Counted as stored and as restated, the hourly counts agree with a plain count of
+    the calls after a week of simulated traffic and a second, overlapping poll."""
+    from sqlalchemy import text
+    from desktop.domain.changelog import person
+    clock.set(at(18, 12))
+    app = app_factory()
+    app.settings_service.set_many({"phone.provider": "simulator",
+                                   "business.timezone": "America/Chicago"}, person("owner"))
+    app = app_factory()
+    assert app.sync.poll().new_calls > 200
+    clock.advance(hours=3)
+    app.sync.poll()
+    with app.engine.connect() as db:
+        counted = dict(((h, s, o), n) for h, s, o, n in db.execute(text(
+            "SELECT hour, source, 'answered', answered FROM call_hours UNION ALL "
+            "SELECT hour, source, 'missed', missed FROM call_hours UNION ALL "
+            "SELECT hour, source, 'voicemail', voicemail FROM call_hours UNION ALL "
+            "SELECT hour, source, 'abandoned', abandoned FROM call_hours UNION ALL "
+            "SELECT hour, source, 'busy', busy FROM call_hours UNION ALL "
+            "SELECT hour, source, 'failed', failed FROM call_hours")) if n)
+        direct = dict(((h, s, o), n) for h, s, o, n in db.execute(text(
+            "SELECT substr(started_at, 1, 13), coalesce(source, ''), outcome, count(*) "
+            "FROM calls WHERE direction = 'inbound' GROUP BY 1, 2, 3")))
+    assert counted == direct and sum(direct.values()) > 200

@@ -54,6 +54,29 @@ class _Repo:
 class CallRepository(_Repo):
     model = Call
 
+    def count_hours(self, deltas: dict[tuple[str, str, str], int]) -> None:
+        """Add {(UTC hour, source or '', outcome): +n / -n} to the hourly counts, in the
+        caller's transaction (an upsert per hour and source)."""
+        rows: dict[tuple[str, str], dict] = {}
+        for (hour, source, outcome), n in deltas.items():
+            if n and outcome in tables.HOUR_OUTCOMES:
+                row = rows.setdefault((hour, source), {"hour": hour, "source": source,
+                                                       **dict.fromkeys(tables.HOUR_OUTCOMES, 0)})
+                row[outcome] += n
+        if not rows:
+            return
+        table = tables.call_hours
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as upsert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as upsert
+        stmt = upsert(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.hour, table.c.source],
+            set_={o: table.c[o] + stmt.excluded[o] for o in tables.HOUR_OUTCOMES})
+        self.session.execute(stmt, list(rows.values()))
+
     def by_provider_id(self, provider: str, provider_call_id: str) -> Call | None:
         return self.session.scalars(select(Call).filter_by(
             provider=provider, provider_call_id=provider_call_id)).one_or_none()

@@ -21,7 +21,8 @@ def upgrade() -> None:
     with op.batch_alter_table('queue_items', schema=None) as batch_op:
         batch_op.add_column(sa.Column('first_callback_at', UTC, nullable=True))
         batch_op.add_column(sa.Column('reached_at', UTC, nullable=True))
-        batch_op.create_index('ix_queue_items_first_call_at', ['first_call_at'])
+        batch_op.create_index('ix_queue_items_first_call_at', [
+            'first_call_at', 'first_callback_at', 'reached_at', 'disposition'])
     # The callbacks the line already reported (a desk's "Called back" click before this
     # version left no time of its own but the last one: the line's calls are the record).
     op.execute("""
