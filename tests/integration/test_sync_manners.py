@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 from fakes import StaticLine
 
 from desktop.adapters.phone.base import ProblemKind, ProviderError, SentMessage
@@ -130,6 +131,10 @@ def test_a_call_the_provider_later_reports_as_missed_reaches_the_queue(app_facto
     (row,) = app.queue.open_rows()
     assert (row.outcome, row.transcript, row.calls) == ("voicemail", "Pipe burst, call me", 1)
     assert app.queue.detail(row.id).history[-1].action == "call_updated"
+    # The hourly counts moved the call from answered to voicemail: counted once.
+    with app.engine.connect() as db:
+        counts = db.execute(text("SELECT answered, voicemail FROM call_hours")).all()
+    assert [tuple(c) for c in counts] == [(0, 1)]
 
 
 def test_a_callback_recorded_by_hand_is_not_counted_again_from_the_line(app_factory, clock):
