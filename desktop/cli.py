@@ -529,6 +529,12 @@ def _outcomes(args) -> int:
             period = service.period(first, last)
     except PeriodError as exc:
         raise BadInput(str(exc)) from None
+    if args.csv:
+        try:
+            for path in service.export_csv(period, args.csv):
+                _say(f"wrote {path}")
+        except ValueError as exc:
+            raise BadInput(f"--csv: {exc}") from None
     result = service.compute(period)
     document = result.to_json()
 
@@ -696,6 +702,8 @@ def _parser() -> argparse.ArgumentParser:
                           help="last day, included (default: today)")
     outcomes.add_argument("--period", help="instead of dates: today, yesterday, this_week, "
                           "last_7_days, last_30_days, this_month, last_month, this_year")
+    outcomes.add_argument("--csv", metavar="FOLDER", help="also write the metrics, calls "
+                          "and leads of the period as CSV files into FOLDER")
     outcomes.set_defaults(handler=_outcomes)
 
     doctor = sub.add_parser("doctor", parents=[common], help="check settings, keyring, "

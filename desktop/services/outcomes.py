@@ -4,7 +4,11 @@ desktop/domain/outcomes.py), from a handful of aggregate queries."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from desktop.adapters.csv_files import CsvProblem, write_csv
+from desktop.domain.contact_rows import guard_formula
 
 from desktop.domain.clock import Clock, utcnow
 from desktop.domain.outcomes import MISSED_REASONS, Outcomes, Period
@@ -70,3 +74,60 @@ class OutcomesService:
             day[0] += answered
             day[1] += missed
             result.missed_by_hour[moment.weekday()][moment.hour] += missed
+
+    # -- export ------------------------------------------------------------------------
+    def export_csv(self, period: Period, folder) -> list[Path]:
+        """The period's metrics, calls and leads as three CSV files in `folder` (UTF-8
+        with a BOM for Excel; local times with their offset; text that would start a
+        formula is quoted). Raises ValueError naming the problem when a file cannot be
+        written (an old file is left as it was)."""
+        folder = Path(folder)
+        stem = f"outcomes-{period.first}_{period.last}"
+        result = self.compute(period)
+        document = result.to_json()
+        scalar = [(k, v) for k, v in document.items()
+                  if not isinstance(v, (dict, list)) and k not in ("from", "to")]
+
+        def metrics(writer):
+            writer.writerow(("scope", "metric", "value"))
+            for key, value in scalar:
+                writer.writerow(("overall", key, "" if value is None else value))
+            for reason, n in document["missed_by_reason"].items():
+                writer.writerow(("overall", f"missed_{reason}", n))
+            for source, row in document["by_source"].items():
+                for key, value in row.items():
+                    writer.writerow((guard_formula(source), key,
+                                     "" if value is None else value))
+
+        def local(moment):
+            return moment.astimezone(self.zone).isoformat() if moment else ""
+
+        def calls(writer):
+            writer.writerow(("started_at", "direction", "from", "to", "outcome",
+                             "provider_status", "seconds", "source", "caller_id",
+                             "queue_item"))
+            with self._uow() as uow:
+                for row in uow.outcomes.calls_in(period.start, period.end):
+                    (started, direction, frm, to, outcome, raw, seconds, source, name,
+                     item) = row
+                    writer.writerow((local(started), direction, frm, to, outcome,
+                                     guard_formula(raw), seconds, guard_formula(source),
+                                     guard_formula(name), item or ""))
+
+        def leads(writer):
+            writer.writerow(("lead", "saved_at", "name", "phone", "source", "service_type",
+                             "urgency", "delivery", "crm", "crm_id", "queue_item"))
+            with self._uow() as uow:
+                for (lead_id, saved, name, phone, source, service, urgency, state, crm,
+                     crm_id, item) in uow.outcomes.leads_in(period.start, period.end):
+                    writer.writerow((lead_id, local(saved), guard_formula(name), phone,
+                                     guard_formula(source), guard_formula(service), urgency,
+                                     state, crm or "", crm_id or "", item or ""))
+
+        written = []
+        try:
+            for name, rows in (("metrics", metrics), ("calls", calls), ("leads", leads)):
+                written.append(write_csv(folder / f"{stem}-{name}.csv", rows))
+        except CsvProblem as exc:
+            raise ValueError(str(exc)) from None
+        return written

@@ -240,3 +240,29 @@ def test_the_sync_keeps_the_hourly_counts_equal_to_the_calls(app_factory, clock)
             "SELECT substr(started_at, 1, 13), coalesce(source, ''), outcome, count(*) "
             "FROM calls WHERE direction = 'inbound' GROUP BY 1, 2, 3")))
     assert counted == direct and sum(direct.values()) > 200
+
+
+def test_the_period_exports_to_csv_for_a_spreadsheet(cli, app, tmp_path):
+    import csv
+    folder = tmp_path / "export"
+    folder.mkdir()
+    code, _, err = cli("outcomes", "--from", "2026-11-16", "--to", "2026-11-17", "--csv",
+                       str(folder))
+    assert code == 0 and err.count("wrote ") == 3
+
+    def read(name):
+        path = folder / f"outcomes-2026-11-16_2026-11-17-{name}.csv"
+        assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # a BOM: Excel reads UTF-8
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return list(csv.DictReader(handle))
+    metrics = {(r["scope"], r["metric"]): r["value"] for r in read("metrics")}
+    assert metrics[("overall", "inbound_calls")] == "7"
+    assert metrics[("overall", "missed_voicemail")] == "1"
+    assert metrics[("Yelp", "booked_revenue")] == "450.0"
+    calls = read("calls")
+    assert len(calls) == 10  # 7 inbound and 3 callbacks in the two days
+    assert calls[0]["started_at"] == "2026-11-16T09:00:00-06:00"  # local, with the offset
+    leads = read("leads")
+    assert [r["source"] for r in leads] == ["Yelp", "Referral", "Google Ads"]
+    code, _, err = cli("outcomes", "--csv", str(tmp_path / "nowhere"))
+    assert code == 2 and "there is no folder" in err

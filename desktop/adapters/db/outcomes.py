@@ -102,3 +102,20 @@ class OutcomesQueries:
                  .group_by(tasks.state))
         return {state: int(n) for state, n in self.session.execute(query)}
 
+
+    def calls_in(self, start: datetime, end: datetime, batch: int = 2000):
+        """The period's calls (both directions), oldest first, streamed for export."""
+        c = tables.calls.c
+        query = (select(c.started_at, c.direction, c.from_number, c.to_number, c.outcome,
+                        c.raw_status, c.duration_s, c.source, c.caller_name, c.queue_item_id)
+                 .where(c.started_at >= start, c.started_at < end).order_by(c.started_at))
+        yield from self.session.execute(query.execution_options(yield_per=batch))
+
+    def leads_in(self, start: datetime, end: datetime, batch: int = 2000):
+        """The period's leads, oldest first, streamed for export."""
+        query = (select(leads.id, leads.created_at, leads.name, leads.phone, leads.source,
+                        leads.service_type, leads.urgency, leads.delivery_state,
+                        leads.crm_provider, leads.crm_id, leads.queue_item_id)
+                 .where(leads.created_at >= start, leads.created_at < end)
+                 .order_by(leads.created_at))
+        yield from self.session.execute(query.execution_options(yield_per=batch))
