@@ -507,7 +507,7 @@ def _followup(args) -> int:
                             "textback_enabled": rules.textback_enabled},
                      [rules.plan.describe(), f"at most {rules.max_attempts} callback attempts"])
     tasks = app.followup.due_tasks(include_later=args.all)
-    return _show(args, [t.as_json() for t in tasks],
+    return _show(args, [t.to_json() for t in tasks],
                  [f"{t.due_at:%Y-%m-%d %H:%M} {t.kind:<6} item {t.item_id:<6} "
                   f"{t.caller_name or t.phone}  for {t.assignee or 'anyone'}"
                   + (f"  ({t.note})" if t.note else "") for t in tasks])
@@ -529,13 +529,13 @@ def _outcomes(args) -> int:
             period = service.period(first, last)
     except PeriodError as exc:
         raise BadInput(str(exc)) from None
+    result = service.compute(period)
     if args.csv:
         try:
-            for path in service.export_csv(period, args.csv):
+            for path in service.export_csv(result, args.csv):
                 _say(f"wrote {path}")
         except ValueError as exc:
             raise BadInput(f"--csv: {exc}") from None
-    result = service.compute(period)
     document = result.to_json()
 
     def pct(value):

@@ -20,10 +20,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from desktop.adapters.phone.base import ProviderError
-from desktop.domain.changelog import worker
+from desktop.domain.changelog import person, worker
 from desktop.domain.clock import Clock, utcnow
 from desktop.domain.consent import Purpose, SendRefused
-from desktop.domain.changelog import person
 from desktop.domain.followup import (BusinessCalendar, FollowUpError, FollowUpTask, Plan, Staffing,
                                      TaskKind, TaskState, callback_window, parse_holidays,
                                      render_textback)
@@ -38,7 +37,6 @@ from desktop.services.unit_of_work import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 ACTOR = worker("follow-up")
 CAP_WINDOW = timedelta(days=7)
-SENDING = "sending"          # a text-back being sent right now (claimed by one worker)
 STUCK_SEND = timedelta(minutes=2)
 UNCLAIMED_NEWS = timedelta(hours=12)
 
@@ -75,16 +73,11 @@ class FollowUpRules:
             unclaimed_after=timedelta(minutes=minutes) if minutes else None,
             staffing=Staffing(frozenset(settings["staff.away"]), dict(settings["staff.backups"])))
 
-    def textback_for(self, item: QueueItem, now: datetime) -> str:
-        return render_textback(self.textback_template, business=self.business,
-                               caller_name=item.caller_name,
-                               callback_window=callback_window(now, self.calendar))
-
 
 def _log(uow, item: QueueItem, now: datetime, actor: str, action: str, task: FollowUpTask,
-         reason: str, before: dict | None = None) -> None:
+         reason: str) -> None:
     uow.changelog.append(at=now, actor=actor, entity="queue_item", entity_id=item.id,
-                         action=action, before=before, after=task.snapshot(), reason=reason)
+                         action=action, after=task.snapshot(), reason=reason)
 
 
 def cancel_tasks_of(uow, item: QueueItem, now: datetime, actor: str, why: str) -> None:
@@ -92,7 +85,9 @@ def cancel_tasks_of(uow, item: QueueItem, now: datetime, actor: str, why: str) -
     Call with the item's unit of work, after the change that settled it."""
     if item.state != ItemState.DONE:
         return
-    for task in uow.tasks.pending_for_items([item.id]).get(item.id, []):
+    for task in uow.tasks.for_item(item.id):
+        if not task.pending:
+            continue
         task.finish(TaskState.CANCELLED, actor, now, why)
         _log(uow, item, now, actor, "task_cancelled", task, why)
 
@@ -242,7 +237,7 @@ class DueTask:
     finished_at: datetime | None = None
     finished_by: str | None = None
 
-    def as_json(self) -> dict:
+    def to_json(self) -> dict:
         return {"task_id": self.task_id, "item_id": self.item_id, "phone": self.phone,
                 "caller_name": self.caller_name, "kind": self.kind, "step": self.step,
                 "state": self.state, "due_at": self.due_at.isoformat(), "owner": self.owner,
@@ -266,7 +261,8 @@ class Unclaimed:
 
 def preview_textback(rules: FollowUpRules, now: datetime,
                      caller_name: str | None = "Maria Lopez", template: str | None = None) -> str:
-    """The text-back as it would go to a caller now (the owner's check before enabling)."""
+    """The text-back as it would go to a caller now: what the worker sends, and the
+    owner's preview (with a template being edited) before enabling."""
     return render_textback(template if template is not None else rules.textback_template,
                            business=rules.business, caller_name=caller_name,
                            callback_window=callback_window(now, rules.calendar))
@@ -298,11 +294,9 @@ class FollowUpReport:
 
 class FollowUpService:
     def __init__(self, uow_factory: UnitOfWorkFactory, texting: Texting | None, settings,
-                 clock: Clock = utcnow, reload: Callable[[], object] | None = None,
-                 shop_zone: str | None = None):
+                 clock: Clock = utcnow, reload: Callable[[], object] | None = None):
         self._uow, self._texting, self._clock, self._reload = uow_factory, texting, clock, reload
         self._rules = FollowUpRules.from_settings(settings)
-        self._shop_zone = shop_zone or settings["business.timezone"]
         self._read_at = clock()
         self.planner = Planner(self.rules)
 
@@ -368,7 +362,7 @@ class FollowUpService:
                     report.rescheduled.append(task.id)
                 uow.commit()
                 return
-            body = rules.textback_for(item, now)
+            body = preview_textback(rules, now, item.caller_name)
             task.start_sending(now)
             uow.commit()
             phone, item_id = task.phone, item.id
@@ -419,7 +413,7 @@ class FollowUpService:
         if len(week) >= rules.texts_per_number:
             return None, (f"{len(week)} automated text(s) to this number in the last 7 days: "
                           f"the cap is {rules.texts_per_number} (followup.texts_per_number_week)")
-        who = recipient(task.phone, self._shop_zone)
+        who = recipient(task.phone, rules.calendar.zone.key)
         why = is_allowed(now, who, week)
         if why is None:
             return None
@@ -430,16 +424,17 @@ class FollowUpService:
     def _fail_stuck_sends(self, now: datetime) -> None:
         """A send claimed by a worker that died mid-send: it may or may not have gone, so it
         is not sent again; it is marked failed for a person to check."""
+        with self._uow() as uow:
+            if not uow.tasks.sending_before(now - STUCK_SEND):
+                return  # the common case, without taking the write lock
         with self._uow(write=True) as uow:
-            stuck = [t for t in uow.tasks.sending_before(now - STUCK_SEND)]
-            for task in stuck:
+            for task in uow.tasks.sending_before(now - STUCK_SEND):
                 note = ("the app stopped while this text was being sent: it may or may not "
                         "have gone; check the customer's messages")
                 task.finish(TaskState.FAILED, ACTOR, now, note)
                 _log(uow, uow.queue.get(task.queue_item_id), now, ACTOR, "task_failed", task,
                      note)
-            if stuck:
-                uow.commit()
+            uow.commit()
 
     def _close(self, task_id: int, report: FollowUpReport) -> None:
         now = self._clock()

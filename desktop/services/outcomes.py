@@ -76,14 +76,14 @@ class OutcomesService:
             result.missed_by_hour[moment.weekday()][moment.hour] += missed
 
     # -- export ------------------------------------------------------------------------
-    def export_csv(self, period: Period, folder) -> list[Path]:
-        """The period's metrics, calls and leads as three CSV files in `folder` (UTF-8
+    def export_csv(self, result: Outcomes, folder) -> list[Path]:
+        """A computed period's metrics, calls and leads as three CSV files in `folder` (UTF-8
         with a BOM for Excel; local times with their offset; text that would start a
         formula is quoted). Raises ValueError naming the problem when a file cannot be
         written (an old file is left as it was)."""
         folder = Path(folder)
+        period = result.period
         stem = f"outcomes-{period.first}_{period.last}"
-        result = self.compute(period)
         document = result.to_json()
         scalar = [(k, v) for k, v in document.items()
                   if not isinstance(v, (dict, list)) and k not in ("from", "to")]

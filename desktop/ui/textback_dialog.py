@@ -9,10 +9,9 @@ from PySide6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QLabel, QLi
                                QPlainTextEdit, QVBoxLayout)
 
 from desktop.domain.changelog import person
-from desktop.domain.followup import (TEXT_LIMIT, TEXTBACK_FIELDS, FollowUpError,
-                                     callback_window, render_textback)
-
-SEND_SMS = "phone:send_sms"
+from desktop.domain.followup import TEXT_LIMIT, TEXTBACK_FIELDS, FollowUpError
+from desktop.services.followup import preview_textback
+from desktop.services.texting import SEND_SMS
 SAMPLE_CALLER = "Maria Lopez"
 
 
@@ -66,10 +65,8 @@ class TextBackDialog(QDialog):
     def update_preview(self) -> None:
         """Re-render on every keystroke: the owner sees exactly what will be sent."""
         try:
-            text = render_textback(self.template.toPlainText(), business=self.rules.business,
-                                   caller_name=SAMPLE_CALLER,
-                                   callback_window=callback_window(self.app.clock(),
-                                                                   self.rules.calendar))
+            text = preview_textback(self.rules, self.app.clock(), SAMPLE_CALLER,
+                                    self.template.toPlainText())
         except FollowUpError as exc:
             self.preview.setText(f"Can't send this: {exc}")
             self.preview.setProperty("invalid", True)

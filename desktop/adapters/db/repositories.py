@@ -596,15 +596,6 @@ class TaskRepository(_Repo):
         return list(self.session.scalars(select(FollowUpTask).where(
             FollowUpTask.queue_item_id == queue_item_id).order_by(FollowUpTask.id)))
 
-    def pending_for_items(self, item_ids) -> dict[int, list[FollowUpTask]]:
-        found: dict[int, list[FollowUpTask]] = {}
-        for chunk in _chunks(sorted(set(item_ids))):
-            for task in self.session.scalars(select(FollowUpTask).where(
-                    FollowUpTask.queue_item_id.in_(chunk),
-                    FollowUpTask.state == TaskState.PENDING).order_by(FollowUpTask.id)):
-                found.setdefault(task.queue_item_id, []).append(task)
-        return found
-
     def due(self, now: datetime, kinds=None, limit: int | None = None) -> list[FollowUpTask]:
         query = (select(FollowUpTask).where(FollowUpTask.state == TaskState.PENDING,
                                             FollowUpTask.due_at <= now)
@@ -642,11 +633,6 @@ class TextRepository(_Repo):
 
     model = TextMessage
 
-    def has(self, provider: str, provider_message_id: str) -> bool:
-        c = tables.text_messages.c
-        return self.session.scalar(select(c.id).where(
-            c.provider == provider, c.provider_message_id == provider_message_id)) is not None
-
     def known_ids(self, provider: str, ids) -> set[str]:
         c = tables.text_messages.c
         found: set[str] = set()
@@ -662,10 +648,6 @@ class TextRepository(_Repo):
         if automated_only:
             query = query.where(c.automated == 1)
         return [as_utc(at) for at in self.session.scalars(query.order_by(c.at))]
-
-    def for_phone(self, phone: str, limit: int = 50) -> list[TextMessage]:
-        return list(self.session.scalars(select(TextMessage).where(
-            TextMessage.phone == phone).order_by(TextMessage.at.desc()).limit(limit)))
 
 
 class ConsentRepository(_Repo):
