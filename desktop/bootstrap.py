@@ -281,8 +281,10 @@ DEMO_BUSINESS = "Riverside Plumbing & Heating"
 DEMO_PASSCODE = "1234"
 
 
-def make_demo_dir(clock: Clock = utcnow) -> Path:
-    """A throwaway data folder with the simulator line, the built-in CRM and some customers."""
+def make_demo_dir(clock: Clock = utcnow, history_days: int = 0, progress=None) -> Path:
+    """A throwaway data folder with the simulator line, the built-in CRM and some customers;
+    with `history_days`, the shop's past weeks lived through the real services first (see
+    desktop/demo_history.py), so Outcomes has something to show."""
     data_dir = Path(tempfile.mkdtemp(prefix="frontdesk-demo-"))
     app = open_app(data_dir, clock)
     now = clock()
@@ -291,6 +293,8 @@ def make_demo_dir(clock: Clock = utcnow) -> Path:
     opening = local.replace(hour=6, minute=0, second=0, microsecond=0)
     # Seed the morning so far; before 9 am there is no morning yet, so take three hours.
     start = opening if local.hour >= 9 else local - timedelta(hours=3)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    past = midnight - timedelta(days=history_days) if history_days else None
     actor = worker("demo")
     # The demo's owner passcode is public (README): the demo shows the owner's screens too.
     app.settings_service.owner.set(DEMO_PASSCODE, None, actor)
@@ -299,7 +303,8 @@ def make_demo_dir(clock: Clock = utcnow) -> Path:
         "business.timezone": str(zone),
         "phone.provider": "simulator",
         "phone.poll_seconds": 3,
-        "phone.simulator.start": start.isoformat(timespec="seconds"),
+        "phone.simulator.start": (past or start).isoformat(timespec="seconds"),
+        "phone.backfill_days": history_days + 1,
         # Start the demo-pace stream a little in the past, so calls are already ringing
         # when the window opens: a call shows once it has finished (rung out, voicemail).
         "phone.simulator.live_from": (now - timedelta(seconds=90)).isoformat(timespec="seconds"),
@@ -311,11 +316,18 @@ def make_demo_dir(clock: Clock = utcnow) -> Path:
         # Missed callers get the text-back; the simulated customers answer some texts
         # (a few with STOP), so the do-not-text list fills as the demo runs.
         "phone.scopes": ["phone:read_calls", "phone:send_sms"],
-        "textback.enabled": True,
+        "textback.enabled": not history_days,  # the past had no texts; on from today
     }, actor, reason="demo mode", passcode=DEMO_PASSCODE)
     from desktop.adapters.phone.simulator import REGULAR_CALLERS
     for index, (name, phone) in enumerate(REGULAR_CALLERS[:25]):
         since = now - timedelta(days=40 + 37 * index)
         app.builtin.add_contact(name, phone, now, actor, created_at=since)
     app.close()
+    if past is not None:
+        from desktop.demo_history import seed_history
+        seed_history(data_dir, past, midnight, zone, open_app, progress)
+        app = open_app(data_dir, clock)
+        app.settings_service.set_many({"textback.enabled": True}, actor, reason="demo mode",
+                                      passcode=DEMO_PASSCODE)
+        app.close()
     return data_dir

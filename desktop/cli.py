@@ -18,6 +18,7 @@ from pathlib import Path
 
 from desktop import __version__
 from desktop.config import SECRETS, SETTINGS, SettingError, setting
+from desktop.demo_history import DEMO_HISTORY_DAYS
 from desktop.domain.followup import FollowUpError
 from desktop.domain.leads import LeadDraft, LeadInvalid
 from desktop.domain.queue import QueueRuleError
@@ -82,11 +83,11 @@ def _app(args):
 
 # -- the window ------------------------------------------------------------------------
 def _open_window(args) -> int:
-    from desktop.bootstrap import make_demo_dir, resolve_data_dir
-    from desktop.ui.app import run_desk
+    from desktop.bootstrap import resolve_data_dir
+    from desktop.ui.app import make_demo_with_splash, run_desk
     if not args.demo:
         return run_desk(resolve_data_dir(args.data_dir), quit_after=args.quit_after)
-    data_dir = make_demo_dir()
+    data_dir = make_demo_with_splash(args.demo_history)
     _say(f"demo data folder (deleted on exit): {data_dir}")
     try:
         return run_desk(data_dir, demo=True, quit_after=args.quit_after)
@@ -589,6 +590,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"frontdesk {__version__}")
     parser.add_argument("--demo", action="store_true",
                         help="open the desk on a throwaway data folder with the simulator line")
+    parser.add_argument("--demo-history", type=int, default=DEMO_HISTORY_DAYS, metavar="DAYS",
+                        help="with --demo: days of the shop's past to live through first, "
+                        f"for the Outcomes tab (default {DEMO_HISTORY_DAYS}; 0 for none)")
     parser.add_argument("--quit-after", type=float, default=None, metavar="SECONDS",
                         help=argparse.SUPPRESS)  # smoke tests and screenshots
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

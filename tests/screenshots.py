@@ -5,7 +5,8 @@
 It builds a demo data folder exactly as `frontdesk --demo` does, with the clock pinned to
 a busy weekday afternoon (so the pictures do not depend on when they are taken), opens
 the real window on the xcb platform, lets the sync worker fill the queue, and grabs the
-screen: the queue, the lead form (with a validation message showing) and the change log.
+screen: the queue, the lead form (with a validation message showing), the change log, and
+the Outcomes tab (as the desk sees it, then the owner's view with the ROI model).
 Then it opens a second desk whose leads go to HubSpot (the loopback fake from the tests)
 and shows the Leads tab with a lead that could not be delivered.
 """
@@ -23,6 +24,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
 from desktop.bootstrap import make_demo_dir, open_app
+from desktop.demo_history import DEMO_HISTORY_DAYS
 from desktop.domain.changelog import person
 from desktop.domain.leads import LeadDraft
 from desktop.ui.app import make_qapp
@@ -66,7 +68,7 @@ def main() -> int:
 
     qapp = make_qapp()
     clock = PinnedClock(busy_afternoon())
-    app = open_app(make_demo_dir(clock), clock=clock)
+    app = open_app(make_demo_dir(clock, history_days=DEMO_HISTORY_DAYS), clock=clock)
     window = MainWindow(app, TaskRunner(), demo=True)
     window.show()
     window.start()
@@ -126,8 +128,23 @@ def main() -> int:
 
     def shoot_log():
         grab(window, args.out / "changelog.png")
-        window.close()
-        shoot_leads(qapp, clock, args.out)
+        tab = window.outcomes_tab
+        window.tabs.setCurrentWidget(tab)
+        tab.loaded.connect(shoot_receptionist_outcomes)
+
+    def shoot_receptionist_outcomes(_result):
+        tab = window.outcomes_tab
+        tab.loaded.disconnect(shoot_receptionist_outcomes)
+        QTimer.singleShot(800, lambda: (grab(window, args.out / "outcomes-desk.png"),
+                                        tab.unlock()))
+        QTimer.singleShot(1600, shoot_owner_outcomes)
+
+    def shoot_owner_outcomes():
+        tab = window.outcomes_tab
+        tab.roi.fill_from_history()
+        QTimer.singleShot(800, lambda: (grab(window, args.out / "outcomes.png"),
+                                        grab(tab.roi, args.out / "roi.png"),
+                                        window.close(), shoot_leads(qapp, clock, args.out)))
 
     window.board_loaded.connect(lambda: None)
     QTimer.singleShot(4000, stage_queue)

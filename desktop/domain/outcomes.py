@@ -218,3 +218,51 @@ class Outcomes:
                        for day, counts in sorted(self.per_day.items())],
             "missed_by_weekday_hour": self.missed_by_hour,
         }
+
+
+# -- shapes for the charts and the report ------------------------------------------------
+CALLBACK_BINS = ((5 * 60, "< 5 min"), (15 * 60, "5–15 min"), (30 * 60, "15–30 min"),
+                 (60 * 60, "30–60 min"), (2 * 3600, "1–2 h"), (4 * 3600, "2–4 h"),
+                 (24 * 3600, "4–24 h"), (math.inf, "> 1 day"))
+
+
+def callback_histogram(delays_s: list[float]) -> list[tuple[str, int]]:
+    """Missed callers by time to their first callback, in the bins an owner thinks in
+    (each bin holds delays from the previous bound up to, not including, its own)."""
+    counts = [0] * len(CALLBACK_BINS)
+    for delay in delays_s:
+        for index, (bound, _label) in enumerate(CALLBACK_BINS):
+            if delay < bound:
+                counts[index] += 1
+                break
+    return [(label, n) for (_bound, label), n in zip(CALLBACK_BINS, counts)]
+
+
+@dataclass(frozen=True)
+class CallBucket:
+    label: str
+    first: date
+    answered: int
+    missed: int
+
+
+def calls_over_time(outcomes: Outcomes) -> tuple[str, list[CallBucket]]:
+    """Answered and missed calls per day of the period, per week (Monday to Sunday) when
+    it is longer than 45 days, per month beyond 26 weeks; every bucket of the period is
+    there, quiet ones as zero. Returns the bucket unit ("day", "week" or "month")."""
+    days = outcomes.period.days
+    if len(days) <= 45:
+        unit, key = "day", (lambda d: d)
+    elif len(days) <= 26 * 7:
+        unit, key = "week", (lambda d: d - timedelta(days=d.weekday()))
+    else:
+        unit, key = "month", (lambda d: d.replace(day=1))
+    buckets: dict[date, list[int]] = {}
+    for day in days:
+        counts = buckets.setdefault(key(day), [0, 0])
+        answered, missed = outcomes.per_day.get(day, (0, 0))
+        counts[0] += answered
+        counts[1] += missed
+    labels = {"day": "{:%b %d}", "week": "wk {:%b %d}", "month": "{:%b %Y}"}[unit]
+    return unit, [CallBucket(labels.format(first), first, a, m)
+                  for first, (a, m) in sorted(buckets.items())]

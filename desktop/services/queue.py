@@ -72,7 +72,7 @@ class QueueService:
                 state=str(item.state), owner=item.owner, source=item.source,
                 disposition=None if item.disposition is None else str(item.disposition),
                 callback_attempts=item.callback_attempts, follow_up_at=item.follow_up_at,
-                resolved_at=item.resolved_at, lead_id=item.lead_id))
+                resolved_at=item.resolved_at, lead_id=item.lead_id, reached_at=item.reached_at))
         return rows
 
     # -- acting ------------------------------------------------------------------------

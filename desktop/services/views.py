@@ -31,6 +31,7 @@ class QueueRow:
     follow_up_at: datetime | None
     resolved_at: datetime | None
     lead_id: int | None
+    reached_at: datetime | None = None  # a person talked to them after the missed call
 
     @property
     def phone_display(self) -> str:

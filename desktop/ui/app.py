@@ -6,12 +6,12 @@ import gc
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QApplication, QSplashScreen
 
 from desktop import APP_ID, APP_NAME, __version__
-from desktop.bootstrap import open_app
+from desktop.bootstrap import make_demo_dir, open_app
 from desktop.ui.main_window import MainWindow
 from desktop.ui.theme import resources_dir, stylesheet
 from desktop.ui.workers import TaskRunner
@@ -41,6 +41,37 @@ def settle_memory() -> None:
     # Objects that live for one page of a sync should die young, not be promoted and then
     # trigger full collections (~40 ms each, holding the GIL) every second of an import.
     gc.set_threshold(50_000, 20, 20)
+
+
+def make_demo_with_splash(history_days: int) -> Path:
+    """The demo's data folder, made behind a splash screen that says how far the shop's
+    past has got (living a few weeks through the services takes some seconds)."""
+    qapp = make_qapp()
+    pixmap = QPixmap(480, 150)
+    pixmap.fill(QColor("#ffffff"))
+    painter = QPainter(pixmap)
+    font = QFont()
+    font.setPointSize(20)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.setPen(QColor("#1d4ed8"))
+    painter.drawText(pixmap.rect().adjusted(24, 24, -24, -70), Qt.AlignmentFlag.AlignLeft,
+                     APP_NAME)
+    painter.end()
+    splash = QSplashScreen(pixmap)
+    splash.show()
+
+    def say(text: str) -> None:
+        splash.showMessage(text, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+                           QColor("#344054"))
+        qapp.processEvents()
+
+    say("Setting up the demo shop…")
+    try:
+        return make_demo_dir(history_days=history_days, progress=lambda done, total: say(
+            f"Living through the demo shop's last {total} days: day {done} of {total}…"))
+    finally:
+        splash.close()
 
 
 def run_desk(data_dir: Path, demo: bool = False, quit_after: float | None = None) -> int:

@@ -3,9 +3,10 @@ is flagged with the CRM's message in plain words and a one-click Retry."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from desktop.ui.book_job_dialog import BookJobDialog
 from desktop.ui.models.base import row_table
 from desktop.ui.models.leads_model import LeadsModel
 
@@ -15,10 +16,12 @@ SHOWN = 2000
 class LeadsTab(QWidget):
     retried = Signal()  # a retry was recorded: the window runs the delivery worker now
     loaded = Signal(int)  # after each refresh: how many leads are flagged failed
+    job_booked = Signal(object)  # a job was booked from a lead (built-in CRM)
 
     def __init__(self, app, runner, zone, parent=None):
         super().__init__(parent)
         self._app, self._runner = app, runner
+        self.book_dialog = None
         self.model = LeadsModel(zone, self)
         self.table = row_table(self.model, "leadsTable",
                                (50, 110, 160, 130, 150, 130, 130, 100), 8)
@@ -38,12 +41,19 @@ class LeadsTab(QWidget):
         self.retry_all_button.clicked.connect(self.retry_all)
         self.retry_button.setVisible(delivers)
         self.retry_all_button.setVisible(delivers)
+        # The built-in CRM books jobs here; another CRM books them itself (and its jobs
+        # come back with the CRM sync).
+        self.book_button = QPushButton("Book job…", objectName="bookJobButton", enabled=False)
+        self.book_button.setToolTip("Book a job from the selected lead in the built-in CRM")
+        self.book_button.clicked.connect(self.book_selected)
+        self.book_button.setVisible(not delivers)
         self.problem = QLabel(objectName="leadProblem", wordWrap=True)
         bar = QHBoxLayout()
         bar.addWidget(self.summary)
         bar.addStretch()
         bar.addWidget(self.retry_button)
         bar.addWidget(self.retry_all_button)
+        bar.addWidget(self.book_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
         layout.addWidget(self.banner)
@@ -80,6 +90,7 @@ class LeadsTab(QWidget):
         can_retry = (lead is not None and self._app.delivery is not None
                      and lead.delivery_state != "delivered")
         self.retry_button.setEnabled(can_retry)
+        self.book_button.setEnabled(lead is not None and lead.crm_provider == "builtin")
         if lead is None or not lead.last_error:
             self.problem.setText("")
             return
@@ -104,3 +115,18 @@ class LeadsTab(QWidget):
 
     def _failed(self, exc: Exception) -> None:
         self.problem.setText(f"Could not retry: {exc}")
+
+    def book_selected(self) -> None:
+        lead = self.selected_lead()
+        if lead is None or lead.crm_provider != "builtin":
+            return
+        dialog = BookJobDialog(self._app, self._runner, self._app.desk_user, lead,
+                               self.model.zone, self)
+        dialog.booked.connect(self._booked)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.book_dialog = dialog
+
+    def _booked(self, job) -> None:
+        self.problem.setText(f"Job booked: {job.title}, ${job.revenue_cents / 100:,.2f}.")
+        self.job_booked.emit(job)

@@ -23,6 +23,7 @@ from desktop.ui.emergency_banner import EmergencyBanner
 from desktop.ui.lead_form import LeadForm
 from desktop.ui.leads_tab import LeadsTab
 from desktop.ui.models.queue_model import QueueModel
+from desktop.ui.outcomes_tab import OutcomesTab
 from desktop.ui.queue_tab import QueueTab
 from desktop.ui.reason_dialog import ReasonDialog
 from desktop.ui.status_area import StatusArea
@@ -72,6 +73,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.queue_tab, "Queue")
         self.tabs.addTab(self.leads_tab, "Leads")
         self.tabs.addTab(self.changelog_tab, "Change log")
+        self.outcomes_tab = None
+        if app.outcomes is not None:
+            self.outcomes_tab = OutcomesTab(app, runner, self.who)
+            self.tabs.addTab(self.outcomes_tab, "Outcomes")
         self.tabs.currentChanged.connect(self._tab_changed)
         self.status = StatusArea(app.phone.label if app.phone else None, app.crm.label)
         self.statusBar().addPermanentWidget(self.status, 1)
@@ -523,10 +528,15 @@ class MainWindow(QMainWindow):
             self.check_alerts()  # alerts raised by other desks or a headless worker
 
     def _tab_changed(self, _index: int) -> None:
-        if self.tabs.currentWidget() is self.changelog_tab:
+        current = self.tabs.currentWidget()
+        if self.outcomes_tab is not None and current is not self.outcomes_tab:
+            self.outcomes_tab.lock()  # the owner's figures never stay open behind her back
+        if current is self.changelog_tab:
             self.changelog_tab.refresh()
-        elif self.tabs.currentWidget() is self.leads_tab:
+        elif current is self.leads_tab:
             self.leads_tab.refresh()
+        elif current is self.outcomes_tab:
+            self.outcomes_tab.refresh()
 
     # -- actions ---------------------------------------------------------------------------
     def _on_selected(self, action) -> None:

@@ -7,106 +7,12 @@ rows, following the definitions in desktop/domain/outcomes.py (and the README)."
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import datetime, timedelta
-from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert
+from outcomes_fixture import CHICAGO, SHOP, X, at, seed
 
-from desktop.adapters.db import tables
 from desktop.domain.outcomes import Period, PeriodError, percentile
-from desktop.services.sync import hour_key
-
-CHICAGO = ZoneInfo("America/Chicago")
-SHOP = "+13125550100"
-X, Y, Z, W, V = (f"+1773555010{n}" for n in range(1, 6))
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=CHICAGO)
-
-
-def count_hours(app, call_rows) -> None:
-    """What the sync does for each call it stores: count it in its hour."""
-    deltas = Counter(hour_key(SimpleNamespace(**row)) for row in call_rows)
-    deltas.pop(None, None)
-    with app.uow(write=True) as uow:
-        uow.calls.count_hours(deltas)
-        uow.commit()
-
-
-def seed(app) -> None:
-    call_rows, n = [], 0
-
-    def call(when, outcome, caller, *, direction="inbound", source=None, item=None):
-        nonlocal n
-        n += 1
-        inbound = direction == "inbound"
-        call_rows.append(dict(
-            provider="test", provider_call_id=f"CA{n}", direction=direction,
-            from_number=caller if inbound else SHOP, to_number=SHOP if inbound else caller,
-            started_at=when, ended_at=when + timedelta(seconds=30), duration_s=30,
-            outcome=outcome, raw_status=outcome, source=source, queue_item_id=item))
-
-    # id, phone, first missed call, disposition, first callback, reached (as the sync and
-    # the desk keep them on the item: see test_the_item_keeps_its_first_callback below)
-    items = [
-        (1, X, at(16, 9, 30), None, at(16, 9, 40), at(16, 9, 40)),
-        (2, Y, at(16, 10), "lead_created", at(16, 10, 30), None),
-        (3, Z, at(17, 8, 15), None, at(17, 9), None),
-        (4, W, at(17, 16), None, None, None),
-        (5, V, at(15, 23, 30), None, at(16, 8), at(16, 8))]  # before the period
-    with app.engine.begin() as db:
-        db.execute(insert(tables.queue_items), [dict(
-            id=i, phone=p, state="done" if d else "open", urgency="unknown", call_count=1,
-            first_call_at=f, last_call_at=f, disposition=d, first_callback_at=cb,
-            reached_at=r) for i, p, f, d, cb, r in items])
-    call(at(16, 9), "answered", "+17735550199", source="Google Ads")
-    call(at(16, 9, 30), "missed", X, source="Google Ads", item=1)
-    call(at(16, 10), "voicemail", Y, source="Yelp", item=2)
-    call(at(16, 10, 5), "missed", X, source="Google Ads", item=1)  # repeat: one caller
-    call(at(16, 11), "answered", "+17735550198", source="Yelp")
-    call(at(17, 8, 15), "abandoned", Z, item=3)
-    call(at(17, 16), "busy", W, source="Google Ads", item=4)
-    call(at(15, 23, 30), "missed", V, item=5)              # before the period
-    call(at(18, 0, 10), "answered", "+17735550197")        # after it
-    call(at(16, 9, 40), "answered", X, direction="outbound", item=1)   # X reached, 600 s
-    call(at(16, 10, 30), "missed", Y, direction="outbound", item=2)    # 1,800 s
-    call(at(17, 9), "missed", Z, direction="outbound", item=3)         # 2,700 s
-    with app.engine.begin() as db:
-        db.execute(insert(tables.calls), call_rows)
-    count_hours(app, call_rows)
-    with app.engine.begin() as db:
-        leads = [  # id, phone, source, saved, delivery state
-            (1, Y, "Yelp", at(16, 10, 40), "delivered"),
-            (2, Z, "Google Ads", at(17, 10), "failed"),
-            (3, "+17735550196", "Referral", at(16, 12), "pending"),
-            (4, "+17735550195", "Yelp", at(14, 12), "delivered")]  # Saturday: not counted
-        db.execute(insert(tables.leads), [dict(
-            id=i, name="Caller", phone=p, service_address="1 Elm St", service_type="Drain",
-            urgency="routine", source=s, created_by="Dana", created_at=c,
-            idempotency_key=f"key-{i}", delivery_state=d) for i, p, s, c, d in leads])
-        jobs = [  # lead, made, status, revenue in cents
-            (1, at(17, 14), "scheduled", 45_000),   # booked: a day after Y's lead
-            (1, at(15, 14), "scheduled", 99_900),   # made before the lead: not from it
-            (2, at(17, 10) + timedelta(days=40), "scheduled", 70_000),  # outside 30 days
-            (3, at(16, 15), "Cancelled", 20_000),   # cancelled: not booked
-            (4, at(16, 9), "scheduled", 10_000)]    # its lead is outside the period
-        db.execute(insert(tables.jobs), [dict(
-            lead_id=lead, title="Job", status=st, revenue_cents=cents, crm_provider="builtin",
-            crm_id=f"J{k}", created_at=made, updated_at=made)
-            for k, (lead, made, st, cents) in enumerate(jobs)])
-        tasks = [  # item, due, state
-            (1, at(16, 9, 31), "done"), (1, at(16, 11, 40), "skipped"),
-            (2, at(16, 10, 1), "failed"), (3, at(17, 10), "pending"),   # overdue: counts
-            (4, at(17, 16, 1), "cancelled"),                           # not counted
-            (4, at(18, 8), "pending")]                                 # after the period
-        db.execute(insert(tables.followup_tasks), [dict(
-            queue_item_id=i, phone="+1", step=0, kind="call", due_at=due, state=st,
-            created_at=due) for i, due, st in tasks])
-
 
 @pytest.fixture
 def app(app_factory, clock):
@@ -266,3 +172,68 @@ def test_the_period_exports_to_csv_for_a_spreadsheet(cli, app, tmp_path):
     assert [r["source"] for r in leads] == ["Yelp", "Referral", "Google Ads"]
     code, _, err = cli("outcomes", "--csv", str(tmp_path / "nowhere"))
     assert code == 2 and "there is no folder" in err
+
+
+def test_a_job_booked_in_the_built_in_crm_counts_for_its_lead(app_factory, clock):
+    """The built-in CRM's own "new job": on the lead's customer, carrying the lead, so
+    Outcomes attributes it; wrong input is named and nothing is stored."""
+    from desktop.domain.changelog import person
+    from desktop.domain.leads import LeadDraft
+    clock.set(at(16, 9))
+    app = app_factory()
+    app.settings_service.set("business.timezone", "America/Chicago", "person:owner")
+    app = app_factory()
+    lead = app.leads.create(LeadDraft.from_mapping({
+        "name": "Ana Ruiz", "phone": "(773) 555-0142", "service_address": "1 Elm St, Chicago",
+        "service_type": "Water heater", "urgency": "routine", "source": "Yelp"}), "Dana")
+    for lead_id, title, value, words in ((999, "Water heater", 100, "There is no lead 999."),
+                                         (lead.id, "  ", 100, "A job needs a title"),
+                                         (lead.id, "Water heater", -5, "cannot be negative")):
+        with pytest.raises(ValueError, match=words):
+            app.builtin.book_job(lead_id, title, value, clock(), person("Dana"))
+    clock.set(at(17, 11))
+    job = app.builtin.book_job(lead.id, "Water heater swap", 1850.5, clock(), person("Dana"),
+                               scheduled_at=at(19, 8))
+    with app.uow() as uow:
+        assert uow.jobs.get(job.id).contact_id == uow.leads.get(lead.id).contact_id
+        entry = list(uow.changelog.entries(limit=1, newest_first=True))[0]
+    assert (entry.entity, entry.action, entry.reason) == ("job", "created",
+                                                          f"booked from lead {lead.id}")
+    got = app.outcomes.compute(Period(at(16, 0).date(), at(17, 0).date(), CHICAGO))
+    assert (got.qualified_leads, got.booked_jobs, got.booked_revenue) == (1, 1, 1850.5)
+    assert got.by_source["Yelp"].booked_jobs == 1
+
+
+def test_the_demo_history_is_lived_through_the_services(tmp_path):
+    """`frontdesk --demo`'s past: real calls, callbacks, leads, jobs and closings, with an
+    intact change log; the same clock gives the same history."""
+    import shutil
+
+    from desktop.bootstrap import make_demo_dir, open_app
+    moment = datetime(2026, 11, 18, 15, 0, tzinfo=CHICAGO)  # a Wednesday afternoon
+    days = []
+    figures = []
+    for _run in range(2):
+        folder = make_demo_dir(lambda: moment, history_days=4,
+                               progress=lambda done, total: days.append((done, total)))
+        app = open_app(folder, clock=lambda: moment, log_to_file=False)
+        try:
+            zone = app.outcomes.zone
+            local = moment.astimezone(zone).date()
+            result = app.outcomes.compute(Period(local - timedelta(days=4),
+                                                 local - timedelta(days=1), zone))
+            assert app.changelog.verify() is None
+            figures.append(result.to_json())
+            with app.uow() as uow:
+                jobs = uow.jobs.all_for("builtin")
+        finally:
+            app.close()
+            shutil.rmtree(folder, ignore_errors=True)
+        assert result.inbound_calls > 100 and 0.5 < result.answer_rate < 0.8
+        assert result.missed_callers > 30 and result.callers_reached > result.missed_callers / 2
+        assert result.qualified_leads >= 10 and result.leads_delivered == result.qualified_leads
+        assert result.booked_jobs >= 3 and result.booked_revenue > 0
+        assert all(job.lead_id is not None for job in jobs)
+        assert result.time_to_callback_median_s is not None
+    assert figures[0] == figures[1]
+    assert days[-1] == (4, 4)

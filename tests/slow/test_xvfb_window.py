@@ -19,7 +19,8 @@ pytestmark = pytest.mark.slow
 
 def _run_demo(tmp_path, display: str, **extra: str):
     env = app_env(tmp_path, QT_QPA_PLATFORM="xcb", DISPLAY=display, **extra)
-    return subprocess.run([sys.executable, "-m", "desktop", "--demo", "--quit-after", "4"],
+    return subprocess.run([sys.executable, "-m", "desktop", "--demo", "--demo-history", "3",
+                           "--quit-after", "4"],
                           env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                           timeout=90)
 

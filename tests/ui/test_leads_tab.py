@@ -93,6 +93,42 @@ def test_the_builtin_crm_needs_no_retry_buttons(qtbot, window):
     assert "built-in CRM" in tab.summary.text()
 
 
+def test_a_job_is_booked_from_a_lead_in_the_builtin_crm(qtbot, window, ui_clock):
+    """The built-in CRM's jobs are booked here, carrying the lead (Outcomes counts them);
+    a problem is named in the dialog and what was typed stays."""
+    app = window.app
+    lead = app.leads.create(LeadDraft.from_mapping(LEAD), "Dana")
+    tab = window.leads_tab
+    window.tabs.setCurrentWidget(tab)
+    assert tab.book_button.isVisibleTo(tab) and not tab.book_button.isEnabled()
+    tab.table.selectRow(0)
+    assert tab.book_button.isEnabled()
+    qtbot.mouseClick(tab.book_button, Qt.MouseButton.LeftButton)
+    dialog = tab.book_dialog
+    assert dialog.title.text() == "Drain cleaning"  # the lead's service, to start from
+    dialog.title.clear()
+    dialog.value.setValue(385)
+    dialog.submit()
+    assert dialog.isVisible() and "needs a title" in dialog.error.text()
+    assert dialog.value.value() == 385
+    qtbot.keyClicks(dialog.title, "Main line rodding")
+    with qtbot.waitSignal(tab.job_booked) as booked:
+        dialog.submit()
+    job = booked.args[0]
+    assert (job.lead_id, job.title, job.revenue_cents) == (lead.id, "Main line rodding", 38500)
+    local = job.scheduled_at.astimezone(window.zone)
+    assert (local.date() - ui_clock().astimezone(window.zone).date()).days == 1
+    assert local.hour == 9  # tomorrow 9 am in the shop's zone, as the dialog showed
+    assert tab.problem.text() == "Job booked: Main line rodding, $385.00."
+    period = app.outcomes.named("today")
+    assert app.outcomes.compute(period).booked_jobs == 1
+
+
+def test_another_crm_books_its_own_jobs(crm_window):
+    tab = crm_window.leads_tab
+    assert not tab.book_button.isVisibleTo(tab)
+
+
 def test_a_crm_contact_update_can_be_reverted_from_the_change_log_tab(qtbot, crm_window, crm):
     win = crm_window
     win.app.delivery.crm = ScopedCrm(crm, rules.CRM_SCOPES)  # the owner granted updates

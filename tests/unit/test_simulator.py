@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,8 @@ import phonenumbers
 import pytest
 
 from desktop.adapters.phone.simulator import (
-    EMERGENCY_TRANSCRIPTS, REGULAR_CALLERS, TRANSCRIPTS, SimulatedLine,
+    EMERGENCY_TRANSCRIPTS, REGULAR_CALLERS, TRACKING_SOURCES, TRANSCRIPTS, SimulatedLine,
+    tracking_source,
 )
 from desktop.domain.calls import MISSED_OUTCOMES, Direction, Outcome
 
@@ -108,7 +109,13 @@ def test_outcomes_carry_twilio_statuses_and_plausible_durations(week):
         assert low <= c.duration_s <= high
         assert c.ended_at == c.started_at + timedelta(seconds=c.duration_s)
         assert c.started_at.utcoffset() == timedelta(0) and c.ended_at.utcoffset() == timedelta(0)
-        assert c.source is None
+        if c.direction == Direction.INBOUND:  # the tracking number the caller dialled
+            assert c.source == tracking_source(c.from_number)
+        else:
+            assert c.source is None
+    sources = Counter(c.source for c in week if c.direction == Direction.INBOUND)
+    assert set(sources) == {name for name, _weight in TRACKING_SOURCES}
+    assert sources.most_common(1)[0][0] == "Google Ads"
 
 
 def test_transcript_library_is_realistic():

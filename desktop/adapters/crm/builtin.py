@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from desktop.adapters.errors import ConnectionCheck
-from desktop.domain.contacts import Contact
+from desktop.domain.contacts import Contact, Job
 from desktop.domain.leads import DeliveryState, Lead
 
 
@@ -60,3 +60,37 @@ class BuiltinCrm:
                                  action="created", after={"name": name, "phone": phone})
             uow.commit()
             return contact
+
+    def book_job(self, lead_id: int, title: str, value: float, now: datetime, actor: str,
+                 scheduled_at: datetime | None = None) -> Job:
+        """Book a job from a lead, on the lead's customer: the built-in CRM's "new job".
+        It carries the lead's id, so Outcomes counts it as booked from that lead's call.
+        Raises ValueError naming the problem (no such lead, no title, a negative value)."""
+        title = (title or "").strip()
+        if not title:
+            raise ValueError("A job needs a title (what the work is).")
+        if value is None or value < 0:
+            raise ValueError("The job's value cannot be negative.")
+        with self._uow(write=True) as uow:
+            lead = uow.leads.get(lead_id)
+            if lead is None:
+                raise ValueError(f"There is no lead {lead_id}.")
+            if lead.crm_provider != self.name or lead.contact_id is None:
+                raise ValueError(f"Lead {lead_id} is not in the built-in CRM: book its job "
+                                 "in the CRM it was delivered to.")
+            job = Job(contact_id=lead.contact_id, lead_id=lead.id, title=title[:200],
+                      status="scheduled", scheduled_at=scheduled_at,
+                      revenue_cents=round(value * 100), created_at=now, updated_at=now,
+                      crm_provider=self.name)
+            uow.jobs.add(job)
+            uow.flush()
+            job.crm_id = str(job.id)
+            uow.changelog.append(at=now, actor=actor, entity="job", entity_id=job.id,
+                                 action="created", after={
+                                     "lead": lead.id, "contact": lead.contact_id,
+                                     "title": job.title, "value": job.revenue_cents / 100,
+                                     "scheduled_at": scheduled_at.isoformat()
+                                     if scheduled_at else None},
+                                 reason=f"booked from lead {lead.id}")
+            uow.commit()
+            return job

@@ -267,6 +267,23 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256(":".join(map(str, parts)).encode()).hexdigest()
 
 
+# The line's tracking numbers, like CallRail's: which ad or listing a caller dialled.
+# Chosen by a digest of the number (not the day's random stream), so a caller keeps their
+# source and adding sources changed no other draw.
+TRACKING_SOURCES = (("Google Ads", 30), ("Google Business Profile", 25),
+                    ("Local Services Ads", 15), ("Website", 12), ("Yelp", 8),
+                    ("Referral", 6), ("Truck / yard sign", 4))
+
+
+def tracking_source(number: str) -> str:
+    pick = int(_digest("source", number)[:8], 16) % sum(w for _s, w in TRACKING_SOURCES)
+    for source, weight in TRACKING_SOURCES:
+        if pick < weight:
+            return source
+        pick -= weight
+    return TRACKING_SOURCES[-1][0]
+
+
 def _call_id(seed: int, segment: str, index: int) -> str:
     return "CA" + _digest(seed, segment, index)[:32]
 
@@ -491,7 +508,8 @@ class SimulatedLine(PhoneProvider):
             provider_call_id=call_id, direction=Direction.INBOUND, from_number=caller.number,
             to_number=self.shop_number, started_at=started, outcome=outcome,
             raw_status=_RAW_STATUS[outcome], ended_at=started + timedelta(seconds=duration),
-            duration_s=duration, caller_name=caller.cnam, transcript=transcript)
+            duration_s=duration, caller_name=caller.cnam, transcript=transcript,
+            source=tracking_source(caller.number))
 
     def _callback(self, rng, caller: _Caller, after: datetime, call_id: str) -> ProviderCall:
         started = after + timedelta(seconds=rng.randint(10 * 60, 90 * 60))
