@@ -82,6 +82,17 @@ def _app(args):
 
 
 # -- the window ------------------------------------------------------------------------
+def _days(text: str) -> int:
+    """--demo-history: a whole number of days, 0 to 366."""
+    try:
+        days = int(text)
+    except ValueError:
+        days = -1
+    if not 0 <= days <= 366:
+        raise argparse.ArgumentTypeError(f"must be a number of days from 0 to 366, not {text!r}")
+    return days
+
+
 def _open_window(args) -> int:
     from desktop.bootstrap import resolve_data_dir
     from desktop.ui.app import make_demo_with_splash, run_desk
@@ -590,7 +601,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"frontdesk {__version__}")
     parser.add_argument("--demo", action="store_true",
                         help="open the desk on a throwaway data folder with the simulator line")
-    parser.add_argument("--demo-history", type=int, default=DEMO_HISTORY_DAYS, metavar="DAYS",
+    parser.add_argument("--demo-history", type=_days, default=DEMO_HISTORY_DAYS, metavar="DAYS",
                         help="with --demo: days of the shop's past to live through first, "
                         f"for the Outcomes tab (default {DEMO_HISTORY_DAYS}; 0 for none)")
     parser.add_argument("--quit-after", type=float, default=None, metavar="SECONDS",

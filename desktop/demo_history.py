@@ -45,10 +45,14 @@ LAST = ("Gonzalez", "Kowalski", "Nguyen", "Murphy", "Patel", "Schmidt", "Okafor"
 
 @dataclass
 class _Caller:
-    """What the simulated receptionist remembers about one open caller."""
+    """What the simulated receptionist remembers about one open caller; `fate` is the
+    caller's own random stream (seeded by their queue item), drawn from as the story goes
+    on, so each try has its own chance."""
 
+    fate: random.Random
+    next_try: datetime
     attempts: int = 0
-    next_try: datetime | None = None
+    done: bool = False
 
 
 @dataclass
@@ -102,16 +106,21 @@ def _work_the_queue(app, now: datetime, callers: dict[int, _Caller], types,
     for row in app.queue.board():
         if row.state == "done":
             continue
-        fate = random.Random(f"demo-history:{row.id}")
-        caller = callers.setdefault(row.id, _Caller(
-            next_try=row.first_call_at + timedelta(minutes=fate.uniform(8, 150))))
-        if caller.next_try is None or now < caller.next_try:
+        caller = callers.get(row.id)
+        if caller is None:
+            fate = random.Random(f"demo-history:{row.id}")
+            caller = callers[row.id] = _Caller(
+                fate, row.first_call_at + timedelta(minutes=fate.uniform(8, 150)))
+        if caller.done or now < caller.next_try:
             continue
+        fate = caller.fate
         kind = fate.random()
         if caller.attempts == 0 and kind < 0.10:
+            caller.done = True
             _settle(app, row.id, who, "not_a_lead", report)  # a sales call, a robocall
             continue
         if caller.attempts == 0 and kind < 0.14:
+            caller.done = True
             _settle(app, row.id, who, "wrong_number", report)
             continue
         reached = row.reached_at is not None  # the line saw an answered callback
@@ -122,14 +131,14 @@ def _work_the_queue(app, now: datetime, callers: dict[int, _Caller], types,
             if not reached:
                 # Try again after the plan's wait; after the last try the follow-up
                 # worker closes the caller as "no response".
-                caller.next_try = (now + timedelta(hours=2, minutes=fate.randint(0, 50))
-                                   if caller.attempts < 3 else None)
+                caller.next_try = now + timedelta(hours=2, minutes=fate.randint(0, 50))
+                caller.done = caller.attempts >= 3
                 continue
+        caller.done = True
         if fate.random() < 0.68:
             _save_lead(app, row, now, fate, types, report)
         else:
             _settle(app, row.id, who, "not_a_lead", report)  # a price check, a question
-        caller.next_try = None
 
 
 def _settle(app, item_id: int, who: str, disposition: str, report: HistoryReport) -> None:

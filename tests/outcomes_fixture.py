@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from desktop.adapters.db import tables
 from desktop.services.sync import hour_key
@@ -86,6 +86,7 @@ def seed(app) -> None:
             idempotency_key=f"key-{i}", delivery_state=d) for i, p, s, c, d in leads])
         jobs = [  # lead, made, status, revenue in cents
             (1, at(17, 14), "scheduled", 45_000),   # booked: a day after Y's lead
+            (1, at(17, 15), "scheduled", 5_000),    # a second job from it: one booked lead
             (1, at(15, 14), "scheduled", 99_900),   # made before the lead: not from it
             (2, at(17, 10) + timedelta(days=40), "scheduled", 70_000),  # outside 30 days
             (3, at(16, 15), "Cancelled", 20_000),   # cancelled: not booked
@@ -94,6 +95,10 @@ def seed(app) -> None:
             lead_id=lead, title="Job", status=st, revenue_cents=cents, crm_provider="builtin",
             crm_id=f"J{k}", created_at=made, updated_at=made)
             for k, (lead, made, st, cents) in enumerate(jobs)])
+        # Y's missed call became lead 1 (the desk links them); the Referral lead came
+        # from an answered call, Z's lead was typed without its queue item.
+        db.execute(update(tables.queue_items).where(tables.queue_items.c.id == 2)
+                   .values(lead_id=1))
         tasks = [  # item, due, state
             (1, at(16, 9, 31), "done"), (1, at(16, 11, 40), "skipped"),
             (2, at(16, 10, 1), "failed"), (3, at(17, 10), "pending"),   # overdue: counts

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 
 class SettingsFile:
     def __init__(self, path: Path):
         self.path = path
+        self._lock = threading.Lock()  # workers update the same file (alerts, ROI inputs)
 
     def read(self) -> dict:
         try:
@@ -22,6 +24,16 @@ class SettingsFile:
             raise ValueError(f"{self.path} is not valid JSON ({exc}); fix or delete it") from exc
 
     def write(self, values: dict) -> None:
+        with self._lock:
+            self._write(values)
+
+    def update(self, changes: dict) -> None:
+        """Merge `changes` into the file: read and write under one lock, so two workers
+        updating different keys never lose each other's change."""
+        with self._lock:
+            self._write({**self.read(), **changes})
+
+    def _write(self, values: dict) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(values, indent=2, sort_keys=True), encoding="utf-8")

@@ -30,7 +30,10 @@ of their first missed call; a lead in the period it was saved.
   lead of the period: made for that lead's customer within the attribution window
   (`outcomes.attribution_days`, default 30) after the lead. A job counts for one lead only
   (the latest before it). Cancelled jobs do not count. Revenue is in the shop's currency.
-* booking_rate: booked_jobs / qualified_leads (null when there were no leads).
+* booking_rate: the share of the period's qualified leads that booked at least one such
+  job (null when there were no leads); a lead that booked two jobs counts once.
+* callers_to_leads: of the missed callers, the ones whose queue item became a lead (the
+  ROI model's "share of missed callers that are real leads" comes from it).
 """
 
 from __future__ import annotations
@@ -140,6 +143,7 @@ class SourceRow:
     missed: int = 0
     qualified_leads: int = 0
     booked_jobs: int = 0
+    booked_leads: int = 0
     booked_revenue: float = 0.0
 
     def to_json(self) -> dict:
@@ -147,7 +151,7 @@ class SourceRow:
                 "missed": self.missed, "answer_rate": ratio(self.answered, self.inbound_calls),
                 "qualified_leads": self.qualified_leads, "booked_jobs": self.booked_jobs,
                 "booked_revenue": round(self.booked_revenue, 2),
-                "booking_rate": ratio(self.booked_jobs, self.qualified_leads)}
+                "booking_rate": ratio(self.booked_leads, self.qualified_leads)}
 
 
 @dataclass
@@ -158,6 +162,7 @@ class Outcomes:
     missed_by_reason: dict[str, int] = field(default_factory=dict)
     missed_callers: int = 0
     callers_reached: int = 0
+    callers_to_leads: int = 0
     callback_delays_s: list[float] = field(default_factory=list)
     qualified_leads: int = 0
     leads_delivered: int = 0
@@ -165,6 +170,7 @@ class Outcomes:
     tasks_done: int = 0
     tasks_due: int = 0
     booked_jobs: int = 0
+    booked_leads: int = 0  # leads with at least one booked job
     booked_revenue: float = 0.0
     by_source: dict[str, SourceRow] = field(default_factory=dict)
     # Local calendar: answered and missed per day; missed per (weekday 0=Mon, hour).
@@ -193,7 +199,7 @@ class Outcomes:
 
     @property
     def booking_rate(self) -> float | None:
-        return ratio(self.booked_jobs, self.qualified_leads)
+        return ratio(self.booked_leads, self.qualified_leads)
 
     def source(self, name: str | None) -> SourceRow:
         return self.by_source.setdefault(name or "(unknown)", SourceRow())
@@ -206,6 +212,7 @@ class Outcomes:
             "missed_by_reason": {r: self.missed_by_reason.get(r, 0) for r in MISSED_REASONS},
             "answer_rate": self.answer_rate, "missed_callers": self.missed_callers,
             "callers_reached": self.callers_reached,
+            "callers_to_leads": self.callers_to_leads,
             "time_to_callback_median_s": self.time_to_callback_median_s,
             "time_to_callback_p90_s": self.time_to_callback_p90_s,
             "qualified_leads": self.qualified_leads, "leads_delivered": self.leads_delivered,

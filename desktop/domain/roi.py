@@ -67,12 +67,13 @@ def model(inputs: RoiInputs) -> RoiResult:
 
 def from_history(outcomes: Outcomes, target: float = 0.95) -> RoiInputs | None:
     """The inputs as the shop's own period says them, scaled to a 30-day month; None when
-    the period has no calls to go on. The lead share is leads per missed caller (capped
-    at 1); the job value is booked revenue per booked job."""
+    the period has no calls to go on. The lead share is the missed callers who became a
+    lead (a lead from an answered call is not a missed one); the booking rate, the leads
+    that booked a job; the job value, booked revenue per booked job."""
     days = len(outcomes.period.days)
     if not outcomes.inbound_calls or not days:
         return None
-    lead_share = min(outcomes.qualified_leads / outcomes.missed_callers, 1.0) \
+    lead_share = outcomes.callers_to_leads / outcomes.missed_callers \
         if outcomes.missed_callers else 0.0
     return RoiInputs(
         monthly_calls=outcomes.inbound_calls * 30 / days,

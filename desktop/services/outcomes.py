@@ -45,19 +45,21 @@ class OutcomesService:
                 for reason, n in zip(MISSED_REASONS, missed):
                     reasons[reason] += n
             result.missed_by_reason = {r: n for r, n in reasons.items() if n}
-            result.missed_callers, result.callers_reached, result.callback_delays_s = \
-                q.callers(start, end)
+            (result.missed_callers, result.callers_reached, result.callers_to_leads,
+             result.callback_delays_s) = q.callers(start, end)
             for source, saved, delivered, failed in q.leads_by_source(start, end):
                 result.qualified_leads += saved
                 result.leads_delivered += delivered
                 result.delivery_failures += failed
                 result.source(source).qualified_leads += saved
-            for source, booked, cents in q.bookings_by_source(start, end,
-                                                              self.attribution_days):
+            for source, booked, leads_booked, cents in q.bookings_by_source(
+                    start, end, self.attribution_days):
                 result.booked_jobs += booked
+                result.booked_leads += leads_booked
                 result.booked_revenue += cents / 100
                 row = result.source(source)
                 row.booked_jobs += booked
+                row.booked_leads += leads_booked
                 row.booked_revenue += cents / 100
             tasks = q.followup_tasks(start, min(end, self._clock()))
         result.tasks_done = tasks.get("done", 0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from shiboken6 import isValid
 from PySide6.QtCore import QDateTime, Signal
 from PySide6.QtWidgets import (QDateTimeEdit, QDialog, QDialogButtonBox, QDoubleSpinBox,
                                QFormLayout, QLabel, QLineEdit, QVBoxLayout)
@@ -19,6 +20,7 @@ class BookJobDialog(QDialog):
     def __init__(self, app, runner, who: str, lead, zone, parent=None):
         super().__init__(parent)
         self.app, self.runner, self.who, self.lead, self.zone = app, runner, who, lead, zone
+        self._saving = False
         self.setObjectName("bookJobDialog")
         self.setWindowTitle(f"Book a job for {lead.name}")
         self.setMinimumWidth(440)
@@ -51,18 +53,31 @@ class BookJobDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def submit(self) -> None:
+        if self._saving:
+            return
         scheduled = self.when.dateTime().toPython().replace(tzinfo=self.zone)
+        self._saving = True
         self.buttons.setEnabled(False)
         self.runner.submit(self.app.builtin.book_job, self.lead.id, self.title.text(),
                            self.value.value(), self.app.clock(), person(self.who), scheduled,
                            on_done=self._booked, on_error=self._refused)
 
+    def reject(self) -> None:
+        if not self._saving:  # a booking under way lands here first: it is never lost
+            super().reject()
+
     def _booked(self, job) -> None:
+        if not isValid(self):
+            return
+        self._saving = False
         self.buttons.setEnabled(True)
         self.booked.emit(job)
         self.accept()
 
     def _refused(self, exc: Exception) -> None:
+        if not isValid(self):
+            return
+        self._saving = False
         self.buttons.setEnabled(True)
         self.error.setText(str(exc) if isinstance(exc, ValueError)
                            else f"Could not book the job: {exc}")

@@ -211,7 +211,8 @@ def sources_chart(outcomes: Outcomes) -> QChart:
     series.setBarWidth(0.8)
     chart.addSeries(series)
     y = _categories([name for name, _row in rows] or ["(no leads yet)"])
-    x = _value_axis(max((r.qualified_leads for _n, r in rows), default=0), "")
+    x = _value_axis(max((max(r.qualified_leads, r.booked_jobs) for _n, r in rows),
+                        default=0), "")
     chart.addAxis(y, Qt.AlignmentFlag.AlignLeft)
     chart.addAxis(x, Qt.AlignmentFlag.AlignBottom)
     series.attachAxis(x)

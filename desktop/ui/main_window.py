@@ -203,6 +203,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self._closing = True
+        if self.outcomes_tab is not None:
+            self.outcomes_tab.lock()  # keeps the owner's last ROI inputs (a worker write)
         for timer in (self.poll_timer, self.tick_timer, self.deliver_timer, self.crm_timer,
                       self.emergency_timer, self.followup_timer):
             timer.stop()
@@ -301,7 +303,7 @@ class MainWindow(QMainWindow):
         for seq, words in self.app.delivery.alerts_after(seq):
             self.app.notifier.notify("Lead not delivered", words)
         if seq != remembered:  # the file changes only when there is something new to keep
-            memory.write({**memory.read(), "last_alert_seq": seq})
+            memory.update({"last_alert_seq": seq})
         return seq
 
     def _alerts_checked(self, seq) -> None:

@@ -21,6 +21,7 @@ from desktop.ui.charts import BUILDERS, minutes_text
 from desktop.ui.roi_panel import money
 
 CHART_SIZE = QSize(760, 380)  # logical pixels; drawn at 2x for print
+CHARTS = ("calls", "heatmap", "sources", "callbacks")
 
 
 def _percent(value: float | None) -> str:
@@ -44,6 +45,12 @@ def _chart_image(name: str, outcomes: Outcomes) -> QImage:
     scene.render(painter, QRectF(image.rect()), area)
     painter.end()
     return image
+
+
+def chart_images(outcomes: Outcomes) -> dict[str, QImage]:
+    """The four charts as images, drawn on the UI thread (QtCharts objects live there);
+    the report itself can then be laid out and written anywhere."""
+    return {name: _chart_image(name, outcomes) for name in CHARTS}
 
 
 def report_html(o: Outcomes, business: str, roi: RoiInputs | None, charts: list[str]) -> str:
@@ -78,7 +85,8 @@ def report_html(o: Outcomes, business: str, roi: RoiInputs | None, charts: list[
         for name, s in sorted(o.by_source.items(), key=lambda kv: -kv[1].qualified_leads))
     images = "".join(f"<p align='center'><img src='chart://{name}' width='640' "
                      "height='320'></p>" for name in charts)
-    roi_part = ""
+    roi_part = ("<p style='color: #667085'>The ROI model is not in this report: no inputs "
+                "were typed or filled from history yet.</p>")
     if roi is not None:
         try:
             result = model(roi)
@@ -129,20 +137,22 @@ definitions are in the README ("Outcomes: what each figure means").</p>
 </body></html>"""
 
 
-def write_report(path: Path, outcomes: Outcomes, business: str,
+def write_report(path: Path, outcomes: Outcomes, business: str, images: dict[str, QImage],
                  roi: RoiInputs | None = None) -> Path:
-    """Write the PDF; raises OSError naming the file when it cannot be written."""
+    """Write the PDF (safe on a worker thread: no widget is touched); `images` from
+    chart_images(). `roi`: the owner's own inputs, or None to leave the model out. Raises
+    OSError naming the file when it cannot be written; an old report is never left
+    half-overwritten."""
     path = Path(path)
     if path.suffix.lower() != ".pdf":
         path = path.with_suffix(".pdf")
     if not path.parent.is_dir():
         raise OSError(f"the folder {path.parent} does not exist")
-    charts = ["calls", "heatmap", "sources", "callbacks"]
     document = QTextDocument()
-    for name in charts:
+    for name, image in images.items():
         document.addResource(QTextDocument.ResourceType.ImageResource,
-                             QUrl(f"chart://{name}"), _chart_image(name, outcomes))
-    document.setHtml(report_html(outcomes, business, roi, charts))
+                             QUrl(f"chart://{name}"), image)
+    document.setHtml(report_html(outcomes, business, roi, list(images)))
     partial = path.with_name(path.name + ".part")
     writer = QPdfWriter(str(partial))
     writer.setTitle(f"{business}: outcomes {outcomes.period.label()}")

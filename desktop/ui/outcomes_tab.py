@@ -13,7 +13,6 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QComboBox, QDateEdit, QFileDialog, QFrame, QGridLayout,
                                QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
                                QWidget)
@@ -68,6 +67,7 @@ class OutcomesTab(QWidget):
         self.service = app.outcomes
         self.result = None
         self.owner = False
+        self._asking = False  # a passcode dialog is on its way or open
         self._requests = self._applied = 0
 
         # -- the period bar ------------------------------------------------------------
@@ -181,19 +181,23 @@ class OutcomesTab(QWidget):
 
     def set_period(self, key: str, first: date | None = None, last: date | None = None):
         """Choose a named period, or custom dates (tests, the screenshots)."""
-        if key == "custom":
-            for edit, day in ((self.first_edit, first), (self.last_edit, last)):
-                edit.blockSignals(True)
-                edit.setDate(QDate(day.year, day.month, day.day))
-                edit.blockSignals(False)
-        self.period_box.setCurrentIndex(self.period_box.findData(key))
-        if key == "custom":
-            self.refresh()
+        if key != "custom":
+            self.period_box.setCurrentIndex(self.period_box.findData(key))  # refreshes
+            return
+        for edit, day in ((self.first_edit, first), (self.last_edit, last)):
+            edit.blockSignals(True)
+            edit.setDate(QDate(day.year, day.month, day.day))
+            edit.blockSignals(False)
+        self.period_box.blockSignals(True)
+        self.period_box.setCurrentIndex(self.period_box.findData("custom"))
+        self.period_box.blockSignals(False)
+        self.refresh()
 
     def refresh(self) -> None:
         try:
             period = self.period()
         except PeriodError as exc:
+            self._requests += 1  # a period still loading must not land under these dates
             self.problem.setText(str(exc))  # what is on screen stays
             return
         self.problem.setText("")
@@ -202,11 +206,11 @@ class OutcomesTab(QWidget):
         number = self._requests
         self._runner.submit(self.service.compute, period,
                             on_done=lambda result: self._loaded(result, number),
-                            on_error=self._failed)
+                            on_error=lambda exc: self._failed(exc, number))
 
     def _loaded(self, result, number: int) -> None:
-        if number < self._applied:
-            return  # an older period finished after a newer one
+        if number != self._requests:
+            return  # an older period finished after a newer one was asked for
         self._applied = number
         self.result = result
         days = len(result.period.days)
@@ -217,7 +221,9 @@ class OutcomesTab(QWidget):
         self.roi.set_history(result)
         self.loaded.emit(result)
 
-    def _failed(self, exc: Exception) -> None:
+    def _failed(self, exc: Exception, number: int) -> None:
+        if number != self._requests:
+            return
         log.error("outcomes failed: %s", exc)
         self.period_label.setText("")
         self.problem.setText(f"Could not compute the outcomes: {exc}")
@@ -252,24 +258,35 @@ class OutcomesTab(QWidget):
         if self.owner:
             self.lock()
             return
+        if self._asking:
+            return  # one passcode dialog at a time
+        self._asking = True
         self._runner.submit(self._app.settings_service.owner.is_set,
-                            on_done=self._ask_passcode)
+                            on_done=self._ask_passcode, on_error=self._ask_failed)
+
+    def _ask_failed(self, exc: Exception) -> None:
+        self._asking = False
+        self.problem.setText(f"Could not check the owner passcode: {exc}")
 
     def _ask_passcode(self, is_set: bool) -> None:
-        dialog = OwnerPasscodeDialog(self._app.settings_service.owner, self._runner,
-                                     self.who, is_set, "The owner's view of Outcomes", self)
+        dialog = OwnerPasscodeDialog(self._app.settings_service.owner, self._runner, is_set,
+                                     "The owner's view of Outcomes", self)
         dialog.accepted.connect(self.unlock)
+        dialog.finished.connect(lambda _code: setattr(self, "_asking", False))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         self.passcode_dialog = dialog  # tests type into it
 
     def unlock(self) -> None:
-        self._runner.submit(self._app.desk_file.read, on_done=self._unlocked,
-                            on_error=lambda _exc: self._unlocked({}))
-
-    def _unlocked(self, memory: dict) -> None:
-        self.roi.restore(memory.get(ROI_MEMORY))
+        """The owner's view opens at once; the owner's ROI inputs follow from this desk's
+        memory when the worker has read them (unless the view was locked meanwhile)."""
         self._show_owner(True)
+        self._runner.submit(self._app.desk_file.read, on_done=self._remembered,
+                            on_error=lambda exc: log.warning("desk.json: %s", exc))
+
+    def _remembered(self, memory: dict) -> None:
+        if self.owner and not self.roi.touched:
+            self.roi.restore(memory.get(ROI_MEMORY))
 
     def lock(self) -> None:
         if self.owner:
@@ -289,15 +306,14 @@ class OutcomesTab(QWidget):
         self.owner_changed.emit(owner)
 
     def _remember_roi(self) -> None:
+        if not self.roi.touched:
+            return  # the example inputs are nobody's to keep
         inputs = {name: getattr(self.roi.current(), name) for name in
                   ("monthly_calls", "answer_rate", "lead_share", "booking_rate",
                    "average_job_value", "target_answer_rate")}
-        memory = self._app.desk_file
-
-        def write():
-            memory.write({**memory.read(), ROI_MEMORY: inputs})
-        self._runner.submit(write, on_error=lambda exc: log.warning(
-            "could not keep the ROI inputs: %s", exc))
+        self._runner.submit(self._app.desk_file.update, {ROI_MEMORY: inputs},
+                            on_error=lambda exc: log.warning(
+                                "could not keep the ROI inputs: %s", exc))
 
     # -- exports -------------------------------------------------------------------------
     def choose_csv_folder(self) -> None:
@@ -322,20 +338,17 @@ class OutcomesTab(QWidget):
             self.export_pdf(path)
 
     def export_pdf(self, path) -> None:
-        """Charts are drawn here, on the UI thread (they are widgets); a few hundred ms."""
+        """The charts are drawn here (a few tens of ms; QtCharts lives on the UI thread),
+        the document is laid out and written on a worker."""
         if not self.owner or self.result is None:
             return
-        from desktop.ui.outcomes_report import write_report
-        QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            written = write_report(Path(path), self.result, self._app.settings["business.name"],
-                                   self.roi.current())
-        except (OSError, ValueError) as exc:
-            self._export_failed(exc)
-        else:
-            self._exported([written])
-        finally:
-            QGuiApplication.restoreOverrideCursor()
+        from desktop.ui.outcomes_report import chart_images, write_report
+        images = chart_images(self.result)
+        roi = self.roi.current() if self.roi.touched else None
+        self._runner.submit(write_report, Path(path), self.result,
+                            self._app.settings["business.name"], images, roi,
+                            on_done=lambda written: self._exported([written]),
+                            on_error=self._export_failed)
 
     def _exported(self, paths) -> None:
         self.problem.setText("")

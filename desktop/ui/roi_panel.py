@@ -30,6 +30,9 @@ class RoiPanel(QGroupBox):
         self.setObjectName("roiPanel")
         self._history = None
         self._loading = False
+        # Whether the inputs are the owner's (typed, filled from history or kept from last
+        # time) rather than the example ones: only the owner's go into a report or are kept.
+        self.touched = False
         self.inputs: dict[str, QSpinBox | QDoubleSpinBox] = {}
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -107,7 +110,7 @@ class RoiPanel(QGroupBox):
         return RoiInputs(**value)
 
     def set_inputs(self, inputs: RoiInputs) -> None:
-        self._loading = True
+        self._loading = True  # set by the program: not the owner's edit
         try:
             for name in FIELDS:
                 value = getattr(inputs, name)
@@ -115,9 +118,9 @@ class RoiPanel(QGroupBox):
                     value *= 100
                 box = self.inputs[name]
                 box.setValue(round(value) if isinstance(box, QSpinBox) else value)
+            self.recompute()
         finally:
             self._loading = False
-        self.recompute()
 
     def restore(self, saved: dict | None) -> None:
         """Inputs kept from last time (this desk's memory); junk there is ignored."""
@@ -126,7 +129,8 @@ class RoiPanel(QGroupBox):
         try:
             self.set_inputs(RoiInputs(**{k: float(saved[k]) for k in FIELDS}).check())
         except (KeyError, TypeError, ValueError):
-            pass
+            return
+        self.touched = True
 
     def recompute(self, *_args) -> None:
         target = self.inputs["target_answer_rate"].value()
@@ -144,6 +148,7 @@ class RoiPanel(QGroupBox):
                      "recovered_per_month_at_target"):
             self.outputs[name].setText(money(getattr(result, name)))
         if not self._loading:
+            self.touched = True
             self.changed.emit({name: getattr(self.current(), name) for name in FIELDS})
 
     # -- history ---------------------------------------------------------------------------
@@ -168,6 +173,8 @@ class RoiPanel(QGroupBox):
             inputs = replace(inputs, booking_rate=mine.booking_rate,
                              average_job_value=mine.average_job_value)
         self.set_inputs(inputs)
+        self.touched = True
+        self.changed.emit({name: getattr(inputs, name) for name in FIELDS})
         days = len(self._history.period.days)
         self.note.setText(f"From {self._history.period.label()} ({days} day(s)), scaled to "
                           "30 days." + (f" {' and '.join(gaps).capitalize()} in it: the "

@@ -37,11 +37,13 @@ def test_every_metric_equals_the_hand_computation(app):
         "answer_rate": 2 / 7,
         "missed_callers": 4,       # X (twice: one caller), Y, Z, W
         "callers_reached": 2,      # X (answered callback), Y (lead created)
+        "callers_to_leads": 1,     # Y
         "time_to_callback_median_s": 1800.0,   # of 600, 1800, 2700
         "time_to_callback_p90_s": 2520.0,      # 1800 + 0.8 x (2700 - 1800)
         "qualified_leads": 3, "leads_delivered": 1, "delivery_failures": 1,
         "followup_completion": 0.25,           # 1 done of done, skipped, failed, overdue
-        "booked_jobs": 1, "booked_revenue": 450.0, "booking_rate": 1 / 3,
+        "booked_jobs": 2, "booked_revenue": 500.0,  # Y's two jobs
+        "booking_rate": 1 / 3,     # of 3 leads, 1 booked (twice: it counts once)
     }
     assert by_source == {
         "(unknown)": {"inbound_calls": 1, "answered": 0, "missed": 1, "answer_rate": 0.0,
@@ -54,7 +56,7 @@ def test_every_metric_equals_the_hand_computation(app):
                      "qualified_leads": 1, "booked_jobs": 0, "booked_revenue": 0.0,
                      "booking_rate": 0.0},
         "Yelp": {"inbound_calls": 2, "answered": 1, "missed": 1, "answer_rate": 0.5,
-                 "qualified_leads": 1, "booked_jobs": 1, "booked_revenue": 450.0,
+                 "qualified_leads": 1, "booked_jobs": 2, "booked_revenue": 500.0,
                  "booking_rate": 1.0},
     }
     assert by_day == [{"day": "2026-11-16", "answered": 2, "missed": 3},
@@ -69,7 +71,8 @@ def test_the_attribution_window_is_the_owners(app_factory, app):
     app.settings_service.set("outcomes.attribution_days", 45, person("owner"))
     wider = app_factory()
     got = wider.outcomes.compute(Period(at(16, 0).date(), at(17, 0).date(), CHICAGO))
-    assert (got.booked_jobs, got.booked_revenue) == (2, 1150.0)  # Z's job on day 40 counts
+    assert (got.booked_jobs, got.booked_revenue) == (3, 1200.0)  # Z's job on day 40 counts
+    assert got.booking_rate == 2 / 3
 
 
 def test_the_command_line_prints_the_metrics_as_one_json_object(cli, app):
@@ -80,7 +83,7 @@ def test_the_command_line_prints_the_metrics_as_one_json_object(cli, app):
             "callers_reached", "time_to_callback_median_s", "time_to_callback_p90_s",
             "qualified_leads", "leads_delivered", "delivery_failures", "followup_completion",
             "booked_jobs", "booked_revenue", "booking_rate", "by_source"} <= set(document)
-    assert document["inbound_calls"] == 7 and document["booked_revenue"] == 450.0
+    assert document["inbound_calls"] == 7 and document["booked_revenue"] == 500.0
     code, out, _ = cli("outcomes", "--from", "2026-11-16", "--to", "2026-11-17")
     assert code == 0 and "inbound calls 7: answered 2, missed 5" in out
     code, _, err = cli("outcomes", "--from", "16/11/2026")
@@ -164,7 +167,7 @@ def test_the_period_exports_to_csv_for_a_spreadsheet(cli, app, tmp_path):
     metrics = {(r["scope"], r["metric"]): r["value"] for r in read("metrics")}
     assert metrics[("overall", "inbound_calls")] == "7"
     assert metrics[("overall", "missed_voicemail")] == "1"
-    assert metrics[("Yelp", "booked_revenue")] == "450.0"
+    assert metrics[("Yelp", "booked_revenue")] == "500.0"
     calls = read("calls")
     assert len(calls) == 10  # 7 inbound and 3 callbacks in the two days
     assert calls[0]["started_at"] == "2026-11-16T09:00:00-06:00"  # local, with the offset
@@ -199,6 +202,8 @@ def test_a_job_booked_in_the_built_in_crm_counts_for_its_lead(app_factory, clock
         entry = list(uow.changelog.entries(limit=1, newest_first=True))[0]
     assert (entry.entity, entry.action, entry.reason) == ("job", "created",
                                                           f"booked from lead {lead.id}")
+    assert "Water heater swap" in str(entry.after) and "1850" not in str(entry.after)  # no
+    # money in the change log: the whole desk reads it, revenue is the owner's
     got = app.outcomes.compute(Period(at(16, 0).date(), at(17, 0).date(), CHICAGO))
     assert (got.qualified_leads, got.booked_jobs, got.booked_revenue) == (1, 1, 1850.5)
     assert got.by_source["Yelp"].booked_jobs == 1

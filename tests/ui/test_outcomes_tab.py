@@ -10,6 +10,7 @@ import pytest
 from fakes import OWNER_PASSCODE
 from outcomes_fixture import at, seed
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QLabel
 from pypdf import PdfReader
 
 from desktop.bootstrap import open_app
@@ -74,7 +75,7 @@ def test_the_desk_sees_calls_callbacks_and_leads_but_no_revenue(tab):
         "callback": ("30 min", "90% within 42 min"),
         "leads": ("3", "1 delivered, 1 failed"),
         "followup": ("25%", "1 of 4 tasks due"),
-        "booked": ("1", "booking rate 33%"),
+        "booked": ("2", "booking rate 33%"),
     }
     assert not tab.cards["revenue"].isVisibleTo(tab)
     assert not tab.roi.isVisibleTo(tab)
@@ -100,7 +101,7 @@ def test_the_charts_draw_the_periods_numbers(tab):
     leads, booked = sources.series()[0].barSets()
     by_source = dict(zip(axis.categories(), zip((leads.at(i) for i in range(3)),
                                                 (booked.at(i) for i in range(3)))))
-    assert by_source == {"Google Ads": (1, 0), "Referral": (1, 0), "Yelp": (1, 1)}
+    assert by_source == {"Google Ads": (1, 0), "Referral": (1, 0), "Yelp": (1, 2)}
     callbacks = tab.charts["callbacks"].chart()
     bins = callbacks.series()[0].barSets()[0]
     x = callbacks.axes(Qt.Orientation.Horizontal)[0].categories()
@@ -120,29 +121,29 @@ def test_a_wrong_passcode_keeps_the_owner_view_locked_and_says_so(qtbot, tab):
     qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok),
                      Qt.MouseButton.LeftButton)
     assert tab.owner
-    assert figures(tab)["revenue"] == ("$450", "average job $450")
+    assert figures(tab)["revenue"] == ("$500", "average job $250")
     assert tab.roi.isVisibleTo(tab) and tab.csv_button.isVisibleTo(tab)
     tab.lock()
     assert not tab.owner and not tab.cards["revenue"].isVisibleTo(tab)
 
 
-def test_with_no_passcode_set_the_first_owner_chooses_one(qtbot, tmp_path):
+def test_with_no_passcode_set_nobody_at_the_desk_can_make_themselves_owner(qtbot, tmp_path):
     app = open_app(tmp_path, log_to_file=False)
     try:
         tab = OutcomesTab(app, SyncRunner(), "Dana")
         qtbot.addWidget(tab)
         tab.toggle_owner()
         dialog = tab.passcode_dialog
-        assert dialog.repeat.isVisibleTo(dialog)
-        qtbot.keyClicks(dialog.passcode, "2468")
-        qtbot.keyClicks(dialog.repeat, "2486")
-        dialog.submit()
-        assert dialog.error.text() == "The two passcodes are not the same." and not tab.owner
-        dialog.repeat.clear()
-        qtbot.keyClicks(dialog.repeat, "2468")
-        dialog.submit()
-        assert tab.owner
-        assert app.settings_service.owner.verify("2468")
+        intro = dialog.findChild(QLabel, "ownerIntro").text()
+        assert "No owner passcode is set yet" in intro
+        assert "frontdesk owner passcode" in intro
+        assert not dialog.passcode.isVisibleTo(dialog)
+        assert dialog.buttons.button(QDialogButtonBox.StandardButton.Ok) is None
+        dialog.submit()  # nothing to submit
+        assert not tab.owner and not app.settings_service.owner.is_set()
+        dialog.reject()
+        tab.toggle_owner()  # asking again opens a new dialog: the first one was closed
+        assert tab.passcode_dialog is not dialog
     finally:
         app.close()
 
@@ -173,10 +174,11 @@ def test_fill_from_history_takes_the_periods_own_figures(tab):
     tab.unlock()
     tab.roi.fill_from_history()
     values = {name: round(box.value(), 1) for name, box in tab.roi.inputs.items()}
-    # 7 calls in 2 days -> 105 a month; 2 of 7 answered; 3 leads of 4 missed callers;
-    # 1 of 3 leads booked; $450 a job.
-    assert values == {"monthly_calls": 105, "answer_rate": 28.6, "lead_share": 75.0,
-                      "booking_rate": 33.3, "average_job_value": 450,
+    # 7 calls in 2 days -> 105 a month; 2 of 7 answered; of 4 missed callers 1 became a
+    # lead (the Referral lead came from no missed call); 1 of 3 leads booked (two jobs,
+    # $500): $250 a job.
+    assert values == {"monthly_calls": 105, "answer_rate": 28.6, "lead_share": 25.0,
+                      "booking_rate": 33.3, "average_job_value": 250,
                       "target_answer_rate": 95.0}
     assert tab.roi.note.text() == ("From Nov 16, 2026 – Nov 17, 2026 (2 day(s)), scaled to "
                                    "30 days.")
@@ -184,15 +186,19 @@ def test_fill_from_history_takes_the_periods_own_figures(tab):
 
 def test_the_owners_roi_inputs_are_kept_for_next_time(qtbot, shop, tab):
     tab.unlock()
-    box = tab.roi.inputs["average_job_value"]
-    box.selectAll()
-    qtbot.keyClicks(box, "725")
+    assert ROI_MEMORY not in shop.desk_file.read()  # the example inputs are not kept
+    for name, text in (("average_job_value", "725"), ("answer_rate", "72.5")):
+        box = tab.roi.inputs[name]
+        box.selectAll()
+        qtbot.keyClicks(box, text)
     tab.lock()  # locking keeps what was typed at once
-    assert shop.desk_file.read()[ROI_MEMORY]["average_job_value"] == 725
+    kept = shop.desk_file.read()[ROI_MEMORY]
+    assert (kept["average_job_value"], kept["answer_rate"]) == (725, 0.725)
     again = OutcomesTab(shop, SyncRunner(), "Dana")
     qtbot.addWidget(again)
     again.unlock()
     assert again.roi.inputs["average_job_value"].value() == 725
+    assert again.roi.inputs["answer_rate"].value() == 72.5
 
 
 def test_the_owner_exports_csv_and_a_pdf_report(qtbot, tab, tmp_path):
@@ -206,14 +212,21 @@ def test_the_owner_exports_csv_and_a_pdf_report(qtbot, tab, tmp_path):
     assert sorted(p.name for p in csv_done.args[0]) == [
         "outcomes-2026-11-16_2026-11-17-calls.csv", "outcomes-2026-11-16_2026-11-17-leads.csv",
         "outcomes-2026-11-16_2026-11-17-metrics.csv"]
-    with qtbot.waitSignal(tab.exported) as pdf_done:
-        tab.export_pdf(out / "monday-report")
-    pdf = pdf_done.args[0][0]
+    def report(name):
+        with qtbot.waitSignal(tab.exported) as done:
+            tab.export_pdf(out / name)
+        reader = PdfReader(done.args[0][0])
+        return done.args[0][0], reader, " ".join(" ".join(page.extract_text().split())
+                                                 for page in reader.pages)
+
+    _pdf, _reader, text = report("untouched.pdf")
+    assert "The ROI model is not in this report" in text  # no made-up example figures
+    assert "What missed calls cost" not in text
+    tab.roi.fill_from_history()
+    pdf, reader, text = report("monday-report")
     assert pdf.name == "monday-report.pdf"
-    reader = PdfReader(pdf)
-    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
     for words in ("Test Plumbing: outcomes", "Nov 16, 2026", "Inbound calls", "Booked revenue",
-                  "$450", "What missed calls cost", "Yelp"):
+                  "$500", "What missed calls cost", "Calls a month 105", "Yelp"):
         assert words in text, words
     assert len(reader.pages) >= 2
     assert sum(len(page.images) for page in reader.pages) == 4  # the four charts
@@ -251,3 +264,59 @@ def test_leaving_the_tab_locks_the_owner_view(window):
     assert tab.owner
     window.tabs.setCurrentWidget(window.queue_tab)
     assert not tab.owner
+
+
+class HeldRunner:
+    """Runs each task at once but holds its callback until release(): the order work
+    comes back in is the test's to choose, as with the real thread pool."""
+
+    def __init__(self):
+        self.held = []
+
+    def submit(self, fn, *args, on_done=None, on_error=None, on_progress=None):
+        try:
+            result, ok = fn(*args), True
+        except Exception as exc:  # noqa: BLE001 (handed to on_error, as the pool does)
+            result, ok = exc, False
+        self.held.append((on_done if ok else on_error, result))
+
+    def release(self, index: int = 0):
+        callback, result = self.held.pop(index)
+        if callback is not None:
+            callback(result)
+
+
+def test_an_older_period_finishing_last_never_replaces_the_newer_one(qtbot, shop):
+    runner = HeldRunner()
+    tab = OutcomesTab(shop, runner, "Dana")
+    qtbot.addWidget(tab)
+    tab.set_period("custom", MONDAY, TUESDAY)   # asked first
+    tab.set_period("custom", TUESDAY, TUESDAY)  # asked second
+    runner.release(1)                           # the newer answer lands first
+    assert figures(tab)["inbound_calls"][0] == "2"
+    runner.release(0)                           # then the older one: ignored
+    assert figures(tab)["inbound_calls"][0] == "2"
+    assert tab.period_label.text().startswith("Tue Nov 17, 2026")
+    tab.set_period("custom", MONDAY, TUESDAY)   # still loading when...
+    tab.set_period("custom", TUESDAY, MONDAY)   # ...the dates become impossible
+    runner.release(0)
+    assert figures(tab)["inbound_calls"][0] == "2"  # nothing lands under bad dates
+    assert "before it starts" in tab.problem.text()
+
+
+def test_locking_while_the_owners_inputs_load_keeps_the_view_locked(qtbot, shop):
+    shop.desk_file.update({ROI_MEMORY: {"monthly_calls": 900, "answer_rate": 0.8,
+                                        "lead_share": 0.5, "booking_rate": 0.5,
+                                        "average_job_value": 300,
+                                        "target_answer_rate": 0.95}})
+    runner = HeldRunner()
+    tab = OutcomesTab(shop, runner, "Dana")
+    qtbot.addWidget(tab)
+    tab.unlock()
+    assert tab.owner  # at once; the remembered inputs are on their way
+    tab.lock()        # the desk leaves the tab before they land
+    runner.release(0)
+    assert not tab.owner and not tab.roi.isVisibleTo(tab)
+    tab.unlock()
+    runner.release(0)
+    assert tab.roi.inputs["monthly_calls"].value() == 900

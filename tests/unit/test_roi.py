@@ -41,11 +41,14 @@ def test_an_impossible_input_is_named(inputs, words):
 
 def test_inputs_from_a_periods_history():
     period = Period(date(2026, 11, 1), date(2026, 11, 15), ZoneInfo("America/Chicago"))
+    # 20 leads, 15 of them from the 50 missed callers (5 came from answered calls); 7
+    # leads booked 8 jobs between them.
     history = Outcomes(period, inbound_calls=300, answered=240,
                        missed_by_reason={"missed": 60}, missed_callers=50,
-                       qualified_leads=20, booked_jobs=8, booked_revenue=3200.0)
+                       callers_to_leads=15, qualified_leads=20, booked_jobs=8,
+                       booked_leads=7, booked_revenue=3200.0)
     inputs = from_history(history)
     assert inputs.monthly_calls == 600  # 300 in 15 days
-    assert inputs.answer_rate == 0.8 and inputs.lead_share == 0.4
-    assert inputs.booking_rate == 0.4 and inputs.average_job_value == 400.0
+    assert inputs.answer_rate == 0.8 and inputs.lead_share == 0.3
+    assert inputs.booking_rate == 0.35 and inputs.average_job_value == 400.0
     assert from_history(Outcomes(period)) is None  # nothing to go on

@@ -87,8 +87,10 @@ class BuiltinCrm:
             job.crm_id = str(job.id)
             uow.changelog.append(at=now, actor=actor, entity="job", entity_id=job.id,
                                  action="created", after={
+                                     # No money: the change log is open to the whole
+                                     # desk; revenue is the owner's (Outcomes).
                                      "lead": lead.id, "contact": lead.contact_id,
-                                     "title": job.title, "value": job.revenue_cents / 100,
+                                     "title": job.title,
                                      "scheduled_at": scheduled_at.isoformat()
                                      if scheduled_at else None},
                                  reason=f"booked from lead {lead.id}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import case, func, literal, or_, select
+from sqlalchemy import case, distinct, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from desktop.adapters.db import tables
@@ -54,21 +54,23 @@ class OutcomesQueries:
                  .where(*self._hour_range(start, end)).group_by(h.source))
         return [(source or None, *counts) for source, *counts in self.session.execute(query)]
 
-    def callers(self, start: datetime, end: datetime) -> tuple[int, int, list[float]]:
-        """(missed callers, callers reached, seconds to the first callback of each caller
-        who got one) for queue items whose first missed call was in [start, end). Each item
-        keeps its first callback and when it was reached (QueueItem), so this reads the
-        period's items alone."""
+    def callers(self, start: datetime,
+                end: datetime) -> tuple[int, int, int, list[float]]:
+        """(missed callers, callers reached, callers who became a lead, seconds to the
+        first callback of each caller who got one) for queue items whose first missed call
+        was in [start, end). Each item keeps its first callback, when it was reached and
+        its lead (QueueItem), so this reads the period's items alone."""
         in_period = (items.first_call_at >= start, items.first_call_at < end)
         reached = or_(items.reached_at.is_not(None),
                       items.disposition.in_(REACHED_DISPOSITIONS))
-        callers, reached_count = self.session.execute(
-            select(func.count(), func.coalesce(func.sum(case((reached, 1), else_=0)), 0))
+        callers, reached_count, with_lead = self.session.execute(
+            select(func.count(), func.coalesce(func.sum(case((reached, 1), else_=0)), 0),
+                   func.count(items.lead_id))
             .where(*in_period)).one()
         delay = self._seconds_between(items.first_call_at, items.first_callback_at)
         delays = self.session.scalars(select(delay).where(
             *in_period, items.first_callback_at >= items.first_call_at)).all()
-        return int(callers), int(reached_count), delays
+        return int(callers), int(reached_count), int(with_lead), delays
 
     def leads_by_source(self, start: datetime,
                         end: datetime) -> list[tuple[str, int, int, int]]:
@@ -81,19 +83,21 @@ class OutcomesQueries:
         return [(s, int(n), int(d or 0), int(f or 0)) for s, n, d, f in self.session.execute(query)]
 
     def bookings_by_source(self, start: datetime, end: datetime,
-                           window_days: int) -> list[tuple[str, int, int]]:
-        """(lead source, booked jobs, revenue in cents) of jobs attributed to leads saved in
-        [start, end): made within `window_days` after the lead, not cancelled. A job has
-        one lead (jobs.lead_id: the customer's latest lead before it), so it counts once."""
+                           window_days: int) -> list[tuple[str, int, int, int]]:
+        """(lead source, booked jobs, leads that booked, revenue in cents) of jobs
+        attributed to leads saved in [start, end): made within `window_days` after the lead,
+        not cancelled. A job has one lead (jobs.lead_id: the customer's latest lead before
+        it), so it counts once; a lead may book several jobs."""
         gap = self._seconds_between(leads.created_at, jobs.created_at)
-        query = (select(leads.source, func.count(jobs.id),
+        query = (select(leads.source, func.count(jobs.id), func.count(distinct(jobs.lead_id)),
                         func.coalesce(func.sum(jobs.revenue_cents), 0))
                  .select_from(tables.jobs.join(tables.leads, jobs.lead_id == leads.id))
                  .where(leads.created_at >= start, leads.created_at < end,
                         func.lower(jobs.status).not_in(CANCELLED_JOBS),
                         gap >= 0, gap <= literal(window_days * 86400.0))
                  .group_by(leads.source))
-        return [(s, int(n), int(cents)) for s, n, cents in self.session.execute(query)]
+        return [(s, int(n), int(booked), int(cents))
+                for s, n, booked, cents in self.session.execute(query)]
 
     def followup_tasks(self, start: datetime, end: datetime) -> dict[str, int]:
         """{state: tasks} of follow-up tasks due in [start, end), cancelled ones left out."""

@@ -113,7 +113,7 @@ queue_items = Table(
     Index("ix_queue_items_resolved_at", "resolved_at"),
     # The Outcomes' callers, read from the index alone.
     Index("ix_queue_items_first_call_at", "first_call_at", "first_callback_at", "reached_at",
-          "disposition"),
+          "disposition", "lead_id"),
 )
 
 contacts = Table(
