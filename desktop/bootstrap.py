@@ -48,6 +48,8 @@ from desktop.services.health import HealthService
 from desktop.services.intake import LeadService
 from desktop.services.messages import ConsentService, MessageSync
 from desktop.services.outcomes import OutcomesService
+from desktop.services.diagnostics import Diagnostics
+from desktop.services.setup import SetupService
 from desktop.services.queue import QueueService
 from desktop.services.settings import SettingsService
 from desktop.services.sync import PhoneSync, SyncPolicy
@@ -94,6 +96,8 @@ class App:
     messages: MessageSync | None = None          # inbound texts; None without a phone line
     consent: ConsentService | None = None
     outcomes: OutcomesService | None = None
+    setup: SetupService | None = None
+    diagnostics: Diagnostics | None = None
     log_handler: logging.Handler | None = None
 
     @property
@@ -149,6 +153,8 @@ def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) ->
         crm_sync = CrmSync(uow, scoped, clock)
         destination = QueueForDelivery(remote.name, remote.label)
     phone = _phone(settings, secrets, clock)
+    health = HealthService(uow, timedelta(seconds=settings["phone.poll_seconds"]), clock,
+                           timedelta(seconds=settings["crm.poll_seconds"]))
     sync = emergencies = followup = messages = None
     if phone is not None:
         zone = ZoneInfo(settings["business.timezone"])
@@ -177,15 +183,39 @@ def open_app(data_dir: Path, clock: Clock = utcnow, log_to_file: bool = True) ->
                           settings["phone.region"]),
         duplicates=DuplicateService(uow, settings["phone.region"]),
         changelog=ChangeLogService(uow),
-        health=HealthService(uow, timedelta(seconds=settings["phone.poll_seconds"]), clock,
-                             timedelta(seconds=settings["crm.poll_seconds"])),
+        health=health,
         crm=remote or builtin, builtin=builtin, delivery=delivery, crm_sync=crm_sync,
         notifier=notifier, desk_file=SettingsFile(data_dir / "desk.json"), phone=phone,
         sync=sync, migration=report, emergencies=emergencies, followup=followup,
         messages=messages, consent=ConsentService(uow, clock),
         outcomes=OutcomesService(uow, ZoneInfo(settings["business.timezone"]),
                                  settings["outcomes.attribution_days"], clock),
+        setup=SetupService(settings_service, secrets, Connectors(clock), clock),
+        diagnostics=Diagnostics(data_dir, settings_service, secrets, health, report,
+                                settings_file.read().get("database.url") or ""),
         log_handler=log_handler)
+
+
+class Connectors:
+    """Builds connectors from candidate settings and credentials (the setup's "Test
+    connection", before anything is stored): the same factories the app runs with."""
+
+    def __init__(self, clock: Clock):
+        self.clock = clock
+
+    def phone(self, settings: Settings, secret) -> PhoneProvider | None:
+        return _phone_from(settings, secret, self.clock)
+
+    def crm(self, settings: Settings, get, set_=None) -> Crm | None:
+        name = settings["crm.provider"]
+        if name == "builtin":
+            return None
+        module = importlib.import_module(f"desktop.adapters.crm.{name}")
+        return module.from_settings(settings, SecretAccess(get=get, set=set_), self.clock)
+
+    @staticmethod
+    def field_map(settings: Settings, crm: Crm) -> dict:
+        return field_map(settings, crm)
 
 
 def _crm(settings: Settings, secrets: SecretStore, clock: Clock) -> Crm | None:
@@ -208,6 +238,10 @@ def field_map(settings: Settings, crm: Crm) -> dict:
 def _phone(settings: Settings, secrets: SecretStore, clock: Clock) -> PhoneProvider | None:
     """Each provider module builds itself from settings (`from_settings`), so what a vendor
     needs stays in the vendor's module; credentials are read from the keyring on use."""
+    return _phone_from(settings, keyring_reader(secrets), clock)
+
+
+def _phone_from(settings: Settings, secret, clock: Clock) -> PhoneProvider | None:
     name = settings["phone.provider"]
     if name == "none":
         return None
@@ -219,7 +253,7 @@ def _phone(settings: Settings, secrets: SecretStore, clock: Clock) -> PhoneProvi
             live_from=_moment(settings["phone.simulator.live_from"]),
             live_gap_seconds=settings["phone.simulator.live_gap_seconds"], clock=clock)
     module = importlib.import_module(f"desktop.adapters.phone.{name}")
-    return module.from_settings(settings, keyring_reader(secrets), clock)
+    return module.from_settings(settings, secret, clock)
 
 
 def keyring_reader(secrets: SecretStore):

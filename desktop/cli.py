@@ -120,6 +120,8 @@ def _config(args) -> int:
                 mark = "" if row["is_default"] else "  (set)"
                 print(f"{row['key']} = {json.dumps(row['value'])}{mark}")
         return OK
+    if args.action in ("export", "import"):
+        return _config_file(args, app)
     if not args.key:
         raise BadInput(f"config {args.action} needs a KEY (see 'frontdesk config list')")
     spec = setting(args.key)
@@ -136,6 +138,41 @@ def _config(args) -> int:
     _say(f"{args.key} = {json.dumps(value)}")
     if args.key in ("textback.enabled", "textback.template"):
         _say("the text-back now reads: " + _preview(app))
+    return OK
+
+
+def _config_file(args, app) -> int:
+    """config export FILE / config import FILE: every changed setting as JSON, never a
+    secret (a reinstall or a second PC, then `secret set` for each credential)."""
+    if not args.key:
+        raise BadInput(f"config {args.action} needs a FILE")
+    path = Path(args.key)
+    if args.action == "export":
+        document = app.settings_service.export()
+        try:
+            path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise BadInput(f"cannot write {path}: {exc.strerror or exc}") from None
+        _say(f"{len(document['settings'])} setting(s) written to {path} (no secrets: set "
+             "them again with 'frontdesk secret set')")
+        return OK
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise BadInput(f"there is no file {path}") from None
+    except (OSError, ValueError) as exc:
+        raise BadInput(f"{path} is not a settings export: {exc}") from None
+    values = document.get("settings") if isinstance(document, dict) else None
+    guarded = isinstance(values, dict) and any(
+        key in SETTINGS and SETTINGS[key].owner_only for key in values)
+    passcode = _owner_passcode("Owner passcode") if guarded else None
+    try:
+        keys = app.settings_service.import_(document, _actor(app), passcode)
+    except OwnerRefused:
+        raise
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    _say(f"{len(keys)} setting(s) imported from {path}")
     return OK
 
 
@@ -162,6 +199,13 @@ def _owner(args) -> int:
 
 
 def _secret(args) -> int:
+    from desktop.adapters.secrets import SecretStore
+    if args.action == "forget-all":  # the uninstaller's "also delete my data"
+        forgotten = SecretStore().forget(SECRETS)
+        _say(f"{len(forgotten)} secret(s) removed from the OS keyring")
+        return OK
+    if not args.key:
+        raise BadInput("secret set needs a KEY")
     if args.key not in SECRETS:
         raise BadInput(f"unknown secret '{args.key}'; known: {', '.join(sorted(SECRETS))}")
     if sys.stdin.isatty():  # typed by a person: do not show it on the screen
@@ -174,7 +218,6 @@ def _secret(args) -> int:
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise BadInput(f"the value for {args.key} contains control characters; paste the "
                        "key alone")
-    from desktop.adapters.secrets import SecretStore
     SecretStore().set(args.key, value)
     _say(f"{args.key} stored in the OS keyring")  # never echo the value
     return OK
@@ -609,14 +652,15 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     config = sub.add_parser("config", parents=[common, as_json], help="list, get or set settings")
-    config.add_argument("action", choices=("list", "get", "set"))
-    config.add_argument("key", nargs="?")
+    config.add_argument("action", choices=("list", "get", "set", "export", "import"))
+    config.add_argument("key", nargs="?", help="the setting (get, set) or the file (export, "
+                        "import)")
     config.add_argument("value", nargs="?")
     config.set_defaults(handler=_config)
 
     secret = sub.add_parser("secret", parents=[common], help="store a secret in the OS keyring")
-    secret.add_argument("action", choices=("set",))
-    secret.add_argument("key")
+    secret.add_argument("action", choices=("set", "forget-all"))
+    secret.add_argument("key", nargs="?")
     secret.set_defaults(handler=_secret)
 
     sync = sub.add_parser("sync", parents=[common], help="poll the phone provider")

@@ -366,6 +366,47 @@ SECRETS: dict[str, str] = {
 }
 
 
+
+@dataclass(frozen=True)
+class ConnectorField:
+    """One thing the setup asks for to connect a provider: a setting, or (secret=True) a
+    secret that goes only to the keyring."""
+
+    key: str
+    label: str
+    secret: bool = False
+    hint: str = ""
+    required: bool = True
+
+
+# What each phone system and CRM needs, as the first-run setup and Settings ask for it. The
+# API address is optional everywhere (empty: the vendor's own; a proxy or a test server
+# otherwise).
+PHONE_LABELS = {"twilio": "Twilio", "ringcentral": "RingCentral", "callrail": "CallRail",
+                "openphone": "OpenPhone (Quo)", "simulator": "Simulated line (demo)"}
+CRM_LABELS = {"builtin": "Built-in CRM (no other CRM)", "hubspot": "HubSpot",
+              "jobber": "Jobber", "housecallpro": "Housecall Pro"}
+CONNECTOR_FIELDS: dict[str, tuple[ConnectorField, ...]] = {
+    "twilio": (ConnectorField("phone.twilio.account_sid", "Account SID", hint="AC…"),
+               ConnectorField("phone.twilio.auth_token", "Auth token", secret=True)),
+    "ringcentral": (ConnectorField("phone.ringcentral.client_id", "Client id"),
+                    ConnectorField("phone.ringcentral.client_secret", "Client secret",
+                                   secret=True),
+                    ConnectorField("phone.ringcentral.jwt", "JWT credential", secret=True)),
+    "callrail": (ConnectorField("phone.callrail.account_id", "Account id", hint="ACC…"),
+                 ConnectorField("phone.callrail.api_key", "API key", secret=True)),
+    "openphone": (ConnectorField("phone.openphone.api_key", "API key", secret=True),),
+    "simulator": (),
+    "builtin": (),
+    "hubspot": (ConnectorField("crm.hubspot.token", "Private-app token", secret=True,
+                               hint="pat-…"),),
+    "jobber": (ConnectorField("crm.jobber.client_id", "Client id", secret=True),
+               ConnectorField("crm.jobber.client_secret", "Client secret", secret=True),
+               ConnectorField("crm.jobber.refresh_token", "Refresh token", secret=True)),
+    "housecallpro": (ConnectorField("crm.housecallpro.api_key", "API key", secret=True),),
+}
+
+
 def setting(key: str) -> Setting:
     try:
         return SETTINGS[key]

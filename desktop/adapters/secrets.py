@@ -51,11 +51,33 @@ class SecretStore:
         _SEEN.add(value)
         self._call(keyring.set_password, self.service, key, value)
 
+    @staticmethod
+    def redact(text: str) -> str:
+        """`text` with every secret this process has seen blanked out."""
+        return redact(text)
+
+    @staticmethod
+    def remember(value: str) -> None:
+        """A secret typed but not stored yet (the setup's Test connection): logs and
+        reports blank it out too."""
+        if value:
+            _SEEN.add(value)
+
     def get(self, key: str) -> str | None:
         value = self._call(keyring.get_password, self.service, key)
         if value:
             _SEEN.add(value)
         return value
+
+    def forget(self, keys) -> list[str]:
+        """Delete these secrets from the keyring; returns the ones that were there."""
+        gone = []
+        for key in keys:
+            if self.get(key) is None:
+                continue
+            self._call(keyring.delete_password, self.service, key)
+            gone.append(key)
+        return gone
 
     def _call(self, fn, *args):
         if not self.available():

@@ -58,3 +58,36 @@ class SettingsService:
             if any(setting(key).in_file for key in checked):
                 self._file.write(in_file)
             uow.commit()
+
+    # -- export and import (a reinstall, a second PC) ------------------------------------
+    EXPORT_FORMAT = "frontdesk-settings"
+
+    def export(self) -> dict:
+        """Every setting that differs from its default, as one JSON-ready document. Never
+        a secret (secrets are not settings; they live in the keyring) and never the owner
+        passcode's hash (a second PC sets its own)."""
+        current = self.load()
+        return {"format": self.EXPORT_FORMAT, "version": 1,
+                "exported_at": self._clock().isoformat(timespec="seconds"),
+                "settings": {key: current[key] for key in sorted(SETTINGS)
+                             if not current.is_default(key)}}
+
+    def import_(self, document, actor: str, passcode: str | None = None) -> list[str]:
+        """Apply an export: all of it in one transaction, or (one key unknown or invalid)
+        none of it, with every problem named. Returns the keys applied."""
+        if not isinstance(document, dict) or document.get("format") != self.EXPORT_FORMAT:
+            raise ValueError("this is not a Front Desk settings export (it has no "
+                             f"\"format\": \"{self.EXPORT_FORMAT}\")")
+        values = document.get("settings")
+        if not isinstance(values, dict):
+            raise ValueError("the export has no \"settings\" object")
+        problems = []
+        for key, value in values.items():
+            try:
+                setting(key).validate(value)
+            except ValueError as exc:
+                problems.append(str(exc) if key in str(exc) else f"{key}: {exc}")
+        if problems:
+            raise ValueError("nothing was imported: " + "; ".join(problems))
+        self.set_many(values, actor, reason="settings imported", passcode=passcode)
+        return sorted(values)

@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QApplication, QSplashScreen
 from desktop import APP_ID, APP_NAME, __version__
 from desktop.bootstrap import make_demo_dir, open_app
 from desktop.ui.main_window import MainWindow
+from desktop.ui.setup_wizard import open_setup
+from desktop.ui.single_instance import SingleInstance
 from desktop.ui.theme import resources_dir, stylesheet
 from desktop.ui.workers import TaskRunner
 
@@ -75,17 +77,60 @@ def make_demo_with_splash(history_days: int) -> Path:
 
 
 def run_desk(data_dir: Path, demo: bool = False, quit_after: float | None = None) -> int:
+    """The desk: one per user and data folder (a second launch brings the first forward
+    and exits), the first-run setup while no phone system is chosen, then the queue; a
+    changed setup reopens it in place."""
     qapp = make_qapp()
-    app = open_app(data_dir)
+    instance = SingleInstance(data_dir)
+    if instance.hand_over():
+        print(f"{APP_NAME} is already running for {data_dir}: brought it to the front",
+              file=sys.stderr, flush=True)
+        return 0
+    instance.listen()
     runner = TaskRunner()
-    window = MainWindow(app, runner, demo=demo)
-    window.shown.connect(lambda: print("window shown", file=sys.stderr, flush=True))
-    window.show()
-    window.start()
+    state = {"app": open_app(data_dir), "window": None}
+    instance.woken.connect(lambda: state["window"] and state["window"].bring_forward())
+
+    def open_window() -> None:
+        window = MainWindow(state["app"], runner, demo=demo)
+        window.shown.connect(lambda: print("window shown", file=sys.stderr, flush=True))
+        window.show()
+        window.start()
+        state["window"] = window
+        if quit_after is not None:
+            QTimer.singleShot(int(quit_after * 1000), window.close)
+
+    def set_up() -> None:
+        def applied() -> None:
+            state["app"].close()  # the new phone system and CRM: built afresh
+            state["app"] = open_app(data_dir)
+            open_window()
+
+        def ready(wizard) -> None:
+            wizard.applied.connect(applied)
+            state["window"] = wizard  # a second launch brings the wizard forward
+            wizard.bring_forward = lambda: (wizard.show(), wizard.raise_(),
+                                            wizard.activateWindow())
+            print("wizard shown", file=sys.stderr, flush=True)
+            if quit_after is not None:
+                QTimer.singleShot(int(quit_after * 1000), wizard.close)
+
+        open_setup(state["app"], runner, state["app"].desk_user, on_ready=ready)
+
+    if state["app"].setup.needed():
+        set_up()
+    else:
+        open_window()
     settle_memory()
-    if quit_after is not None:
-        QTimer.singleShot(int(quit_after * 1000), window.close)
-    code = qapp.exec()
-    runner.wait(5000)
-    app.close()
+    while True:
+        code = qapp.exec()
+        runner.wait(5000)
+        window = state["window"]
+        if not getattr(window, "restart_requested", False):
+            break
+        state["app"].close()  # Settings changed the setup: reopen on it, same process
+        state["app"] = open_app(data_dir)
+        runner = TaskRunner()
+        open_window()
+    state["app"].close()
     return code

@@ -4,14 +4,16 @@ between the widgets and the services (always through the task runner)."""
 from __future__ import annotations
 
 import logging
+import sys
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QFont, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
 from PySide6.QtWidgets import QApplication, QDialog, QHBoxLayout, QLabel, QMainWindow, \
-    QMessageBox, QPushButton, QSystemTrayIcon, QTabWidget, QVBoxLayout, QWidget
+    QMenu, QMessageBox, QPushButton, QSystemTrayIcon, QTabWidget, QToolButton, QVBoxLayout, \
+    QWidget
 
-from desktop import APP_NAME
+from desktop import APP_NAME, __version__
 from desktop.domain.emergencies import AlertRuleError
 from desktop.domain.followup import FollowUpError
 from desktop.domain.queue import LANE_ORDER, QueueRuleError
@@ -29,6 +31,28 @@ from desktop.ui.reason_dialog import ReasonDialog
 from desktop.ui.status_area import StatusArea
 
 log = logging.getLogger(__name__)
+
+
+def badged_icon(icon: QIcon, count: int) -> QIcon:
+    """The app icon with the number of waiting callers in a red dot (none at zero)."""
+    pixmap = icon.pixmap(64, 64) if not icon.isNull() else QPixmap(64, 64)
+    if icon.isNull():
+        pixmap.fill(QColor("#1d4ed8"))
+    if count:
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setBrush(QColor("#d92d20"))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.drawEllipse(26, 0, 38, 38)
+        font = QFont()
+        font.setBold(True)
+        font.setPixelSize(22 if count < 100 else 16)
+        painter.setFont(font)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(26, 0, 38, 38, Qt.AlignmentFlag.AlignCenter,
+                         str(count) if count < 100 else "99+")
+        painter.end()
+    return QIcon(pixmap)
 
 
 class _AlertBridge(QObject):
@@ -58,6 +82,7 @@ class MainWindow(QMainWindow):
         self._following_up = False
         self.textback_dialog = None  # the owner's text-back dialog, while open
         self._shown_once = False
+        self.restart_requested = False  # closed to reopen on a new setup (app.py)
         self._ticks = 0
         self._board_requests = self._board_applied = 0
         self.setWindowTitle(f"{APP_NAME} — {app.settings['business.name']}")
@@ -130,9 +155,16 @@ class MainWindow(QMainWindow):
         self.followup_timer = QTimer(self, interval=int(app.poll_interval.total_seconds() * 1000))
         self.followup_timer.timeout.connect(self.follow_up)
         self.tray = None
+        self.open_count: int | None = None
+        self.settings_dialog = None
         if QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(QApplication.windowIcon(), self)
             self.tray.setToolTip(APP_NAME)
+            tray_menu = QMenu(self)
+            tray_menu.addAction(f"Show {APP_NAME}", self.bring_forward)
+            tray_menu.addAction("Quit", self.close)
+            self.tray.setContextMenu(tray_menu)
+            self.tray.activated.connect(lambda _reason: self.bring_forward())
             self.tray.show()
 
     def _header(self, demo: bool) -> QWidget:
@@ -152,6 +184,15 @@ class MainWindow(QMainWindow):
             textback.clicked.connect(self.open_textback_settings)
             row.addWidget(textback)
         row.addWidget(QLabel(f"Signed in as {self.who}", objectName="deskUser"))
+        self.menu_button = QToolButton(objectName="menuButton", text="☰  Menu")
+        self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.menu_button)
+        menu.addAction("Settings… (owner)", self.open_settings)
+        menu.addAction("Copy diagnostics", self.copy_diagnostics)
+        menu.addSeparator()
+        menu.addAction(f"About {APP_NAME}", self.about)
+        self.menu_button.setMenu(menu)
+        row.addWidget(self.menu_button)
         return header
 
     def _shortcuts(self) -> None:
@@ -467,6 +508,86 @@ class MainWindow(QMainWindow):
         self.check_emergencies()  # a confirmation escalates at once
         self.refresh_board()
 
+    # -- desktop citizenship -------------------------------------------------------------
+    def show_open_count(self, count: int) -> None:
+        """The count of callers waiting: in the title, the tray's tooltip and its icon."""
+        if count == self.open_count:
+            return
+        self.open_count = count
+        waiting = f"{count} caller{'s' if count != 1 else ''} waiting"
+        self.setWindowTitle(f"{APP_NAME} — {self.app.settings['business.name']}"
+                            + (f" ({waiting})" if count else ""))
+        if self.tray is not None:
+            self.tray.setToolTip(f"{APP_NAME}: {waiting}" if count else
+                                 f"{APP_NAME}: nobody waiting")
+            self.tray.setIcon(badged_icon(QApplication.windowIcon(), count))
+
+    def bring_forward(self) -> None:
+        """A second launch, or the tray icon: show this window on top."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def open_settings(self) -> None:
+        def ask(is_set: bool) -> None:
+            from desktop.ui.owner_dialog import OwnerPasscodeDialog
+            dialog = OwnerPasscodeDialog(self.app.settings_service.owner, self.runner, is_set,
+                                         "Settings", self)
+            dialog.accepted.connect(lambda: self._show_settings(dialog.passcode.text()))
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.open()
+            self.passcode_dialog = dialog  # tests type into it
+        self.runner.submit(self.app.settings_service.owner.is_set, on_done=ask,
+                           on_error=self._report)
+
+    def _show_settings(self, passcode: str) -> None:
+        from desktop.adapters.autostart import Autostart
+        from desktop.ui.settings_dialog import SettingsDialog
+        dialog = SettingsDialog(self.app, self.runner, self.who, passcode, Autostart(), self)
+        dialog.restart_needed.connect(self.offer_restart)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.settings_dialog = dialog
+
+    def offer_restart(self, why: str) -> None:
+        answer = QMessageBox.question(
+            self, APP_NAME, f"The {why}. Restart Front Desk now to use it? (Nothing typed "
+            "in an open lead form is lost: drafts are kept.)")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.restart()
+
+    def restart(self) -> None:
+        """Close, and let the entry reopen the desk on the new setup."""
+        self.restart_requested = True
+        self.close()
+
+    def copy_diagnostics(self) -> None:
+        from PySide6 import __version__ as pyside_version
+        from PySide6.QtCore import qVersion
+        screen = self.screen()
+        extra = {"Qt": f"{qVersion()} (PySide6 {pyside_version})",
+                 "screen": (f"{screen.size().width()}x{screen.size().height()} at "
+                            f"{screen.devicePixelRatio():g}x") if screen else "n/a"}
+        self.runner.submit(self.app.diagnostics.text, extra, on_done=self._diagnostics_ready,
+                           on_error=self._report)
+
+    def _diagnostics_ready(self, text: str) -> None:
+        QApplication.clipboard().setText(text)
+        self.diagnostics_text = text
+        self.statusBar().showMessage("Diagnostics copied: paste them into an email to "
+                                     "support. No password or key is in them.", 15000)
+
+    def about(self) -> None:
+        from PySide6 import __version__ as pyside_version
+        QMessageBox.about(self, f"About {APP_NAME}", (
+            f"<h3>{APP_NAME} {__version__}</h3>"
+            "<p>The missed-call desk for home-service shops.</p>"
+            f"<p>Data folder: {self.app.data_dir}<br>"
+            f"Python {sys.version.split()[0]}, Qt (PySide6) {pyside_version}</p>"
+            "<p>Credentials are kept in Windows Credential Manager, never in a file.</p>"))
+
     def show_caller(self, item_id: int) -> None:
         self.tabs.setCurrentWidget(self.queue_tab)
         self.queue_tab.select_item(item_id)
@@ -505,6 +626,7 @@ class MainWindow(QMainWindow):
             self.queue_tab.table.selectRow(0)
         if self.tabs.currentWidget() is self.changelog_tab:
             self.changelog_tab.refresh()
+        self.show_open_count(sum(1 for row in rows if row.state != "done"))
         self.board_loaded.emit()
 
     def refresh_health(self) -> None:

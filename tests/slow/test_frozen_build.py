@@ -136,3 +136,34 @@ def test_demo_window_offscreen(frozen, tmp_path):
     assert result.returncode == 0, f"exit {result.returncode}:\n{tail(result.stderr)}"
     assert "window shown" in result.stderr, tail(result.stderr)
     assert seconds < 60
+
+
+def test_a_new_data_folder_reaches_the_setup_wizard(frozen, tmp_path):
+    """The installed app's first start: no phone system chosen yet, so the first-run
+    setup opens (from the bundle: QtCharts, the wizard, the single-instance socket)."""
+    result = _run(frozen, "--data-dir", str(tmp_path / "new-desk"), "--quit-after", "2",
+                  tmp=tmp_path, QT_QPA_PLATFORM="offscreen")
+    assert result.returncode == 0, f"exit {result.returncode}:\n{tail(result.stderr)}"
+    assert "wizard shown" in result.stderr, tail(result.stderr)
+
+
+def test_the_installer_compiles_around_the_build(frozen, tmp_path, request):
+    """CI's structural check of installer/frontdesk.nsi: makensis compiles it around the
+    (Linux) onedir with every file, page and registry entry it names. The real
+    installer is built on Windows (.github/workflows/windows.yml)."""
+    import shutil
+    require(shutil.which("makensis") is not None, "makensis is not installed (apt-get install "
+            "nsis)")
+    sys.path.insert(0, str(ROOT / "installer"))
+    try:
+        import build as installer_build
+    finally:
+        sys.path.pop(0)
+    out = tmp_path / "FrontDesk-setup.exe"
+    started = time.monotonic()
+    installer_build.build_installer(frozen.parent, out, shutil.which("makensis"))
+    seconds = time.monotonic() - started
+    assert out.read_bytes()[:2] == b"MZ"  # a Windows executable
+    size = out.stat().st_size / 1_000_000
+    assert size > 10  # the whole bundle, compressed, is inside
+    say(request, f"makensis: {out.name} {size:.0f} MB in {seconds:.1f} s")
