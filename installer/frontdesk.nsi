@@ -15,7 +15,11 @@
 ;   either can switch it off.
 
 Unicode true
-SetCompressor /SOLID lzma
+!ifdef FAST_CHECK
+  SetCompress off  ; CI's structural check: the same script, without minutes of LZMA
+!else
+  SetCompressor /SOLID lzma
+!endif
 RequestExecutionLevel user
 
 !ifndef VERSION

@@ -147,3 +147,45 @@ def cli(capsys, monkeypatch, data_dir):
         return code, out, err
 
     return run
+
+
+# -- two workers (pytest-xdist) ------------------------------------------------------------
+# `uv run pytest` runs on two processes (pyproject: -n 2). Tests that
+# measure time -- the benchmarks, the frozen build and Xvfb, the latency bounds -- all go
+# to one worker, one after another, so no two of them compete for the same core; the
+# rest share the other worker and fill the gaps.
+TIMED = ("tests/perf/", "tests/slow/", "tests/integration/test_emergency_latency.py",
+         "tests/ui/test_provider_health.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The timed tests first: their worker starts on them at once while the other takes
+    everything else (a late start would leave the first worker idle at the end)."""
+    items.sort(key=lambda item: not item.nodeid.startswith(TIMED))  # stable: order kept
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's own grouping (the xdist_group marker) renames node ids, which pytest 9 no
+    longer allows; this scheduler groups by where a test lives instead: the timed ones
+    are one unit of work, every other test a unit of its own."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class TimedTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "timed" if nodeid.startswith(TIMED) else nodeid
+
+    return TimedTogether(config, log)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The benchmarks' and slow tests' figures (their "[name] ..." lines), gathered from
+    both workers into one section at the end of the run, where CI's log shows them."""
+    figures = []
+    for report in terminalreporter.stats.get("passed", []):
+        for name, content in getattr(report, "sections", []):
+            if "stdout" in name:
+                figures += [line for line in content.splitlines() if line.startswith("[")]
+    if figures:
+        terminalreporter.section("figures")
+        for line in figures:
+            terminalreporter.write_line(line)

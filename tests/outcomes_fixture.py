@@ -58,6 +58,7 @@ def seed(app) -> None:
         db.execute(insert(tables.queue_items), [dict(
             id=i, phone=p, state="done" if d else "open", urgency="unknown", call_count=1,
             first_call_at=f, last_call_at=f, disposition=d, first_callback_at=cb,
+            callback_delay_s=round((cb - f).total_seconds()) if cb else None,
             reached_at=r) for i, p, f, d, cb, r in items])
     call(at(16, 9), "answered", "+17735550199", source="Google Ads")
     call(at(16, 9, 30), "missed", X, source="Google Ads", item=1)

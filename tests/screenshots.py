@@ -67,6 +67,7 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
 
     qapp = make_qapp()
+    qapp.setQuitOnLastWindowClosed(False)  # one window closes before the next opens
     clock = PinnedClock(busy_afternoon())
     app = open_app(make_demo_dir(clock, history_days=DEMO_HISTORY_DAYS), clock=clock)
     window = MainWindow(app, TaskRunner(), demo=True)
@@ -201,9 +202,70 @@ def shoot_leads(qapp, clock, out: Path) -> None:
     def shoot():
         window.leads_tab.table.selectRow(0)
         QTimer.singleShot(500, lambda: (grab(window, out / "leads.png"), window.close(),
-                                        qapp.quit()))
+                                        shoot_setup(qapp, clock, out)))
 
     QTimer.singleShot(1500, shoot)
+
+
+def shoot_setup(qapp, clock, out: Path) -> None:
+    """The first-run setup on a new data folder: the shop; the phone system after a
+    test with a revoked key (CallRail's loopback fake); the CRM with its field map."""
+    import tempfile
+
+    from fake_callrail import ACCOUNT_ID, FakeCallRail
+    from fake_hubspot import FakeHubSpot
+    from loopback import shared_server
+
+    from desktop.ui.setup_wizard import open_setup
+    from desktop.ui.workers import TaskRunner
+
+    for vendor in ("callrail", "hubspot"):
+        shared_server(vendor).clear()  # the Leads picture left HubSpot failing
+    callrail = FakeCallRail(shared_server("callrail"))
+    hubspot = FakeHubSpot(shared_server("hubspot"))
+    app = open_app(Path(tempfile.mkdtemp(prefix="frontdesk-setup-")), clock=clock)
+    opened = []
+    runner = TaskRunner(parent=qapp)  # lives as long as the app: its tasks report to it
+    open_setup(app, runner, "Dana", on_ready=opened.append)
+
+    def business():
+        wizard = opened[0]
+        page = wizard.business
+        page.name.setText("Riverside Plumbing & Heating")
+        page.days["sat"][0].setChecked(True)
+        QTimer.singleShot(600, lambda: (grab(wizard, out / "setup-business.png"),
+                                        phone(wizard)))
+
+    def phone(wizard):
+        wizard.next()
+        page = wizard.phone
+        page.provider.setCurrentIndex(page.provider.findData("callrail"))
+        page.inputs["phone.callrail.account_id"].setText(ACCOUNT_ID)
+        page.inputs["phone.callrail.api_key"].setText("crk-revoked-key-from-last-year")
+        page.base_url.setText(callrail.base_url)
+        page.test()
+        QTimer.singleShot(2500, lambda: (grab(wizard, out / "setup-phone.png"), crm(wizard)))
+
+    def crm(wizard):
+        from fake_callrail import API_KEY
+        page = wizard.phone
+        page.inputs["phone.callrail.api_key"].setText(API_KEY)
+        page.test()
+        QTimer.singleShot(2000, lambda: to_crm(wizard))
+
+    def to_crm(wizard):
+        wizard.next()
+        page = wizard.crm
+        page.provider.setCurrentIndex(page.provider.findData("hubspot"))
+        page.inputs["crm.hubspot.token"].setText(hubspot.token)
+        page.base_url.setText(hubspot.base_url)
+        page.load_map()
+        page.tested.connect(lambda ok, words: QTimer.singleShot(
+            500, lambda: (grab(wizard, out / "setup-crm.png"), wizard.close(),
+                          runner.wait(5000), app.close(), qapp.quit())))
+        page.test()
+
+    QTimer.singleShot(1500, business)
 
 
 if __name__ == "__main__":

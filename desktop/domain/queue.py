@@ -97,6 +97,9 @@ class QueueItem:
     # callback on the line was answered (somebody talked to the caller).
     first_callback_at: datetime | None = None
     reached_at: datetime | None = None
+    # Whole seconds from the first missed call to the first callback (kept beside it, so
+    # a year's time-to-callback is read as numbers, not worked out from 40,000 dates).
+    callback_delay_s: int | None = None
     id: int | None = None
 
     # -- what the sync service does ------------------------------------------------
@@ -146,8 +149,13 @@ class QueueItem:
         if self.last_callback_at is None or call.started_at > self.last_callback_at:
             self.last_callback_at = call.started_at
         if self.first_callback_at is None or call.started_at < self.first_callback_at:
-            self.first_callback_at = call.started_at
+            self._first_callback(call.started_at)
         return True
+
+    def _first_callback(self, at: datetime) -> None:
+        self.first_callback_at = at
+        delay = (at - self.first_call_at).total_seconds()
+        self.callback_delay_s = round(delay) if delay >= 0 else None
 
     # -- what a person does ----------------------------------------------------------
     def claim(self, who: str, now: datetime) -> None:
@@ -167,7 +175,8 @@ class QueueItem:
         self.claim(who, now)
         self.callback_attempts += 1
         self.last_callback_at = self.hand_callback_at = now
-        self.first_callback_at = self.first_callback_at or now
+        if self.first_callback_at is None:
+            self._first_callback(now)
         self.state = ItemState.WAITING
         self.follow_up_at = now + follow_up_after
 

@@ -3,7 +3,7 @@ desktop/domain/outcomes.py), from a handful of aggregate queries."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -67,15 +67,38 @@ class OutcomesService:
         return result
 
     def _calls(self, result: Outcomes, rows) -> None:
-        """Hourly UTC counts into totals, local days and the weekday x hour grid."""
+        """Hourly UTC counts into totals, local days and the weekday x hour grid. A year
+        is ~9,000 rows: the zone's offset is looked up once per UTC day (twice a year,
+        on the days the clocks change, once per hour) and the totals are summed once."""
+        answered_total = missed_total = 0
+        per_day, grid = result.per_day, result.missed_by_hour
+        offsets: dict[str, timedelta | None] = {}
         for hour, answered, missed in rows:
-            moment = datetime.fromisoformat(f"{hour}:00+00:00").astimezone(self.zone)
-            result.answered += answered
-            result.inbound_calls += answered + missed
-            day = result.per_day.setdefault(moment.date(), [0, 0])
+            answered_total += answered
+            missed_total += missed
+            utc = datetime.fromisoformat(f"{hour}:00")
+            day_key = hour[:10]
+            offset = offsets.get(day_key, False)
+            if offset is False:
+                offset = offsets[day_key] = self._day_offset(utc)
+            local = utc + offset if offset is not None else \
+                utc.replace(tzinfo=timezone.utc).astimezone(self.zone).replace(tzinfo=None)
+            day = per_day.get(local.date())
+            if day is None:
+                day = per_day[local.date()] = [0, 0]
             day[0] += answered
             day[1] += missed
-            result.missed_by_hour[moment.weekday()][moment.hour] += missed
+            grid[local.weekday()][local.hour] += missed
+        result.answered += answered_total
+        result.inbound_calls += answered_total + missed_total
+
+    def _day_offset(self, utc_hour: datetime) -> timedelta | None:
+        """The zone's offset for the whole UTC day of `utc_hour` (naive UTC), or None when
+        it changes during that day."""
+        midnight = utc_hour.replace(hour=0, tzinfo=timezone.utc)
+        first = midnight.astimezone(self.zone).utcoffset()
+        last = (midnight + timedelta(hours=23)).astimezone(self.zone).utcoffset()
+        return first if first == last else None
 
     # -- export ------------------------------------------------------------------------
     def export_csv(self, result: Outcomes, folder) -> list[Path]:

@@ -87,13 +87,25 @@ class SetupService:
             crm_values={}, crm_scopes=list(s["crm.scopes"]))
 
     def stored_secrets(self) -> set[str]:
-        """Which secrets the keyring holds already (their values are never returned)."""
+        """Which secrets the keyring holds already (their values are never returned);
+        none when there is no usable keyring (keyring_problem says so)."""
+        if self.keyring_problem():
+            return set()
         held = set()
         for fields in CONNECTOR_FIELDS.values():
             for f in fields:
                 if f.secret and self._secrets.get(f.key):
                     held.add(f.key)
         return held
+
+    def keyring_problem(self) -> str | None:
+        """Why credentials cannot be stored on this PC, in words; None when they can."""
+        if self._secrets.available():
+            return None
+        return ("No OS keyring is available to store credentials: on Windows this is the "
+                "Credential Manager; on Linux install and unlock a Secret Service keyring "
+                "(e.g. GNOME Keyring). The built-in CRM and the simulated line work "
+                "without one.")
 
     def owner_is_set(self) -> bool:
         return self._settings.owner.is_set()

@@ -10,6 +10,7 @@ Nothing is stored until Finish; then secrets go to the keyring, settings to the 
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 
 from shiboken6 import isValid
@@ -26,6 +27,7 @@ from desktop.domain.crm import CRM_SCOPES
 from desktop.domain.oncall import WEEKDAYS
 from desktop.services.setup import SHOP_TRADES, SetupDraft, SetupProblem
 
+log = logging.getLogger(__name__)
 US_ZONES = ("America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
             "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu",
             "America/Puerto_Rico")
@@ -156,10 +158,13 @@ class ConnectionPage(QWizardPage):
         self.test_button.clicked.connect(self.test)
         self.result = QLabel(objectName=f"{kind}Result", wordWrap=True)
         self.error = _error_label(f"{kind}Error")
+        self.keyring_note = _error_label(f"{kind}KeyringNote")
+        self.keyring_note.hide()
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button)
         test_row.addWidget(self.result, 1)
         self.layout_ = QVBoxLayout(self)
+        self.layout_.addWidget(self.keyring_note)
         self.layout_.addLayout(self.form)
         self.layout_.addLayout(test_row)
         self.layout_.addWidget(self.error)
@@ -465,15 +470,24 @@ def open_setup(app, runner, who: str, passcode: str | None = None, parent=None,
     service = app.setup
 
     def read():
-        return service.draft(), service.stored_secrets(), service.owner_is_set()
+        return (service.draft(), service.stored_secrets(), service.owner_is_set(),
+                service.keyring_problem())
 
     def show(answer):
-        draft, stored, owner_set = answer
+        draft, stored, owner_set, keyring_problem = answer
         wizard = SetupWizard(service, app.notifier, runner, who, draft, stored, owner_set,
                              passcode, parent)
+        if keyring_problem:
+            for page in (wizard.phone, wizard.crm):
+                page.keyring_note.setText("⚠ " + keyring_problem)
+                page.keyring_note.show()
         if on_ready is not None:
             on_ready(wizard)
         wizard.show()
 
-    runner.submit(read, on_done=show)
+    def failed(exc):
+        log.error("the setup could not read the current settings: %s", exc)
+        show((SetupDraft(), set(), False, f"The current settings could not be read: {exc}"))
+
+    runner.submit(read, on_done=show, on_error=failed)
 

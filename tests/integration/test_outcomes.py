@@ -7,7 +7,7 @@ rows, following the definitions in desktop/domain/outcomes.py (and the README)."
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from outcomes_fixture import CHICAGO, SHOP, X, at, seed
@@ -114,6 +114,7 @@ def test_the_item_keeps_its_first_callback_and_when_it_was_reached():
     item = QueueItem(phone=X, first_call_at=at(16, 9, 30), last_call_at=at(16, 9, 30))
     item.mark_called_back("Dana", at(16, 9, 35), timedelta(hours=2))  # clicked at the desk
     assert item.first_callback_at == at(16, 9, 35) and item.reached_at is None
+    assert item.callback_delay_s == 300
 
     def outbound(when, outcome):
         return Call(provider="t", provider_call_id=f"CA{when:%H%M}",
@@ -122,6 +123,11 @@ def test_the_item_keeps_its_first_callback_and_when_it_was_reached():
     item.add_callback_attempt(outbound(at(16, 9, 36), "missed"))  # the same click, seen
     item.add_callback_attempt(outbound(at(16, 11, 0), "answered"))
     assert item.first_callback_at == at(16, 9, 35) and item.reached_at == at(16, 11, 0)
+    assert item.callback_delay_s == 300  # the first callback's, not the answered one's
+    early = QueueItem(phone=X, first_call_at=at(16, 9, 30), last_call_at=at(16, 9, 30))
+    early.add_callback_attempt(outbound(at(16, 9, 50), "missed"))
+    early.add_callback_attempt(outbound(at(16, 9, 40), "missed"))  # read late, made earlier
+    assert (early.first_callback_at, early.callback_delay_s) == (at(16, 9, 40), 600)
 
 
 def test_the_sync_keeps_the_hourly_counts_equal_to_the_calls(app_factory, clock):
@@ -242,3 +248,21 @@ def test_the_demo_history_is_lived_through_the_services(tmp_path):
         assert result.time_to_callback_median_s is not None
     assert figures[0] == figures[1]
     assert days[-1] == (4, 4)
+
+
+def test_local_days_and_hours_hold_across_the_clock_change():
+    """Hourly UTC counts land on the right local day and hour on the night the clocks
+    spring forward (Chicago, 2026-03-08: 02:00 CST is 03:00 CDT) and on a plain day."""
+    from desktop.domain.outcomes import Outcomes
+    from desktop.services.outcomes import OutcomesService
+    service = OutcomesService(None, CHICAGO)
+    result = Outcomes(Period(date(2026, 3, 7), date(2026, 3, 9), CHICAGO))
+    service._calls(result, [("2026-03-08 05", 1, 0),   # 23:00 CST on Saturday the 7th
+                            ("2026-03-08 07", 0, 1),   # 01:00 CST
+                            ("2026-03-08 09", 0, 2),   # 04:00 CDT (03:00 CST was skipped)
+                            ("2026-03-09 14", 3, 1)])  # 09:00 CDT on Monday
+    assert result.per_day == {date(2026, 3, 7): [1, 0], date(2026, 3, 8): [0, 3],
+                              date(2026, 3, 9): [3, 1]}
+    sunday, monday = result.missed_by_hour[6], result.missed_by_hour[0]
+    assert (sunday[1], sunday[4], monday[9]) == (1, 2, 1)
+    assert (result.answered, result.inbound_calls) == (4, 8)

@@ -53,6 +53,9 @@ def say(request: pytest.FixtureRequest, message: str) -> None:
     """A line in pytest's output even when output capture is on (no -s): durations and
     sizes belong in the CI log, not only in a failure report."""
     line = f"[slow] {message}"
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # a worker's terminal is not shown: print,
+        print(line)                             # and -rP shows it with the test
+        return
     plugins = request.config.pluginmanager
     reporter = plugins.get_plugin("terminalreporter")
     capture = plugins.get_plugin("capturemanager")

@@ -130,7 +130,8 @@ def test_triage_reads_its_sentiment_lexicon(frozen, tmp_path):
 
 def test_demo_window_offscreen(frozen, tmp_path):
     started = time.monotonic()
-    result = _run(frozen, "--demo", "--quit-after", "3", tmp=tmp_path, timeout=60,
+    result = _run(frozen, "--demo", "--demo-history", "3", "--quit-after", "3", tmp=tmp_path,
+                  timeout=60,
                   QT_QPA_PLATFORM="offscreen")
     seconds = time.monotonic() - started
     assert result.returncode == 0, f"exit {result.returncode}:\n{tail(result.stderr)}"
@@ -161,9 +162,9 @@ def test_the_installer_compiles_around_the_build(frozen, tmp_path, request):
         sys.path.pop(0)
     out = tmp_path / "FrontDesk-setup.exe"
     started = time.monotonic()
-    installer_build.build_installer(frozen.parent, out, shutil.which("makensis"))
+    installer_build.build_installer(frozen.parent, out, shutil.which("makensis"), fast=True)
     seconds = time.monotonic() - started
     assert out.read_bytes()[:2] == b"MZ"  # a Windows executable
     size = out.stat().st_size / 1_000_000
-    assert size > 10  # the whole bundle, compressed, is inside
+    assert size > _size_mb(frozen.parent)  # uncompressed: every file of the bundle is inside
     say(request, f"makensis: {out.name} {size:.0f} MB in {seconds:.1f} s")

@@ -58,8 +58,8 @@ class OutcomesQueries:
                 end: datetime) -> tuple[int, int, int, list[float]]:
         """(missed callers, callers reached, callers who became a lead, seconds to the
         first callback of each caller who got one) for queue items whose first missed call
-        was in [start, end). Each item keeps its first callback, when it was reached and
-        its lead (QueueItem), so this reads the period's items alone."""
+        was in [start, end). Each item keeps its first callback's delay, when it was
+        reached and its lead (QueueItem), so this reads one covering index alone."""
         in_period = (items.first_call_at >= start, items.first_call_at < end)
         reached = or_(items.reached_at.is_not(None),
                       items.disposition.in_(REACHED_DISPOSITIONS))
@@ -67,9 +67,8 @@ class OutcomesQueries:
             select(func.count(), func.coalesce(func.sum(case((reached, 1), else_=0)), 0),
                    func.count(items.lead_id))
             .where(*in_period)).one()
-        delay = self._seconds_between(items.first_call_at, items.first_callback_at)
-        delays = self.session.scalars(select(delay).where(
-            *in_period, items.first_callback_at >= items.first_call_at)).all()
+        delays = self.session.scalars(select(items.callback_delay_s).where(
+            *in_period, items.callback_delay_s.is_not(None))).all()
         return int(callers), int(reached_count), int(with_lead), delays
 
     def leads_by_source(self, start: datetime,

@@ -104,6 +104,7 @@ queue_items = Table(
     # When "nobody has claimed this caller" was raised (once per item).
     Column("unclaimed_alerted_at", UTCDateTime),
     Column("first_callback_at", UTCDateTime),
+    Column("callback_delay_s", Integer),
     Column("reached_at", UTCDateTime),
     Index("ix_queue_items_phone_state", "phone", "state"),
     # One open item per caller number, whatever two desks do at the same moment.
@@ -112,7 +113,7 @@ queue_items = Table(
     Index("ix_queue_items_state", "state"),
     Index("ix_queue_items_resolved_at", "resolved_at"),
     # The Outcomes' callers, read from the index alone.
-    Index("ix_queue_items_first_call_at", "first_call_at", "first_callback_at", "reached_at",
+    Index("ix_queue_items_first_call_at", "first_call_at", "callback_delay_s", "reached_at",
           "disposition", "lead_id"),
 )
 
@@ -250,7 +251,8 @@ leads = Table(
     Column("delivered_at", UTCDateTime),
     Column("last_error", Text),
     Index("ix_leads_phone", "phone"),
-    Index("ix_leads_created_at", "created_at"),
+    # The Outcomes' leads of a period by source and delivery, from the index alone.
+    Index("ix_leads_created_at", "created_at", "source", "delivery_state"),
 )
 
 jobs = Table(
