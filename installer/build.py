@@ -54,7 +54,9 @@ def build_installer(bundle: Path, out: Path, makensis: str, fast: bool = False) 
         raise SystemExit(f"no PyInstaller build in {bundle}: run without --skip-bundle")
     out.parent.mkdir(parents=True, exist_ok=True)
     # makensis takes /D options with a dash on Linux too; "-D" works on both.
-    command = [makensis, "-V2", f"-DVERSION={version()}", f"-DDIST={bundle.resolve()}",
+    numbers = (re.findall(r"\d+", version()) + ["0"] * 4)[:4]  # 0.2.0rc1 -> 0.2.0.1
+    command = [makensis, "-V2", f"-DVERSION={version()}",
+               f"-DVERSION_NUMERIC={'.'.join(numbers)}", f"-DDIST={bundle.resolve()}",
                f"-DOUTFILE={out.resolve()}", f"-DEXE={exe}"]
     if ICON.exists():
         command.append(f"-DICON={ICON}")

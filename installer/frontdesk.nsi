@@ -47,7 +47,10 @@ InstallDir "$LOCALAPPDATA\Programs\${APP}"
 InstallDirRegKey HKCU "Software\${APP_ID}" "InstallDir"
 BrandingText "${APP} ${VERSION}"
 
-VIProductVersion "${VERSION}.0"
+!ifndef VERSION_NUMERIC
+  !define VERSION_NUMERIC "${VERSION}.0"  ; four numbers, e.g. 0.1.0.0 (build.py passes it)
+!endif
+VIProductVersion "${VERSION_NUMERIC}"
 VIAddVersionKey "ProductName" "${APP}"
 VIAddVersionKey "ProductVersion" "${VERSION}"
 VIAddVersionKey "FileVersion" "${VERSION}"
@@ -78,11 +81,40 @@ VIAddVersionKey "LegalCopyright" "${APP}"
 
 !insertmacro MUI_LANGUAGE "English"
 
+; A running desk holds its files open: ask it to close (it saves and shuts its workers
+; down, which can take some seconds), wait up to 10 s, then end it; if it is still there,
+; say so and stop rather than leave a half-replaced program folder.
+!macro CLOSE_APP UN
+Function ${UN}CloseApp
+  nsExec::Exec 'taskkill /IM "${EXE}" /T'
+  StrCpy $R1 0
+  wait:
+    nsExec::ExecToStack 'cmd /c tasklist /FI "IMAGENAME eq ${EXE}" /NH | find /I "${EXE}"'
+    Pop $R0  ; find's exit code: 0 while the desk still runs
+    Pop $R2
+    StrCmp $R0 0 0 closed
+    IntOp $R1 $R1 + 1
+    IntCmp $R1 20 force 0 force
+    Sleep 500
+    Goto wait
+  force:
+    nsExec::Exec 'taskkill /F /IM "${EXE}" /T'
+    Sleep 1000
+    nsExec::ExecToStack 'cmd /c tasklist /FI "IMAGENAME eq ${EXE}" /NH | find /I "${EXE}"'
+    Pop $R0
+    Pop $R2
+    StrCmp $R0 0 0 closed
+    MessageBox MB_OK|MB_ICONSTOP "${APP} is still running. Close it, then try again." /SD IDOK
+    Abort
+  closed:
+FunctionEnd
+!macroend
+!insertmacro CLOSE_APP ""
+!insertmacro CLOSE_APP "un."
+
 Section "${APP} (required)" SecApp
   SectionIn RO
-  ; A running desk holds its files open: ask it to close first.
-  nsExec::Exec 'taskkill /IM "${EXE}" /T'
-  Sleep 500
+  Call CloseApp
   SetOutPath "$INSTDIR"
   ; An update replaces the program folder whole; the data folder is elsewhere.
   RMDir /r "$INSTDIR\_internal"
@@ -118,16 +150,14 @@ SectionEnd
 Section /o "un.Also delete my data (calls, leads, settings, logs and saved credentials)" UnSecData
   ; The app removes its own credentials from Windows Credential Manager (the keyring
   ; knows their names), before its files go.
-  nsExec::Exec 'taskkill /IM "${EXE}" /T'
-  Sleep 500
+  Call un.CloseApp
   ExecWait '"$INSTDIR\${EXE}" secret forget-all'
   RMDir /r "${DATA_DIR}"
 SectionEnd
 
 Section "un.${APP}" UnSecApp
   SectionIn RO
-  nsExec::Exec 'taskkill /IM "${EXE}" /T'
-  Sleep 500
+  Call un.CloseApp
   Delete "$SMPROGRAMS\${APP}.lnk"
   DeleteRegValue HKCU "${RUN_KEY}" "${APP_ID}"
   DeleteRegKey HKCU "${UNINSTALL_KEY}"

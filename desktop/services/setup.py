@@ -19,7 +19,7 @@ from desktop.domain.crm import CRM_SCOPES, targets, unmapped_required
 from desktop.domain.leads import LEAD_FIELDS
 from desktop.domain.oncall import OpeningHours
 from desktop.domain.triage import TRADES
-from desktop.services.owner import MIN_LENGTH
+from desktop.services.owner import MIN_LENGTH, OwnerRefused
 
 log = logging.getLogger(__name__)
 SHOP_TRADES = tuple(t for t in TRADES if t != "general")  # "general" is always on
@@ -58,6 +58,7 @@ class SetupDraft:
     secrets: dict[str, str] = field(default_factory=dict)
     new_passcode: str = ""
     repeat_passcode: str = ""
+    current_passcode: str = ""  # asked when a passcode exists and the caller has none
 
 
 class SetupService:
@@ -148,6 +149,10 @@ class SetupService:
     def _check_fields(self, provider, values, secrets, stored, base_url, url_key):
         label = (PHONE_LABELS | CRM_LABELS)[provider]
         problems = {}
+        if any(f.secret for f in CONNECTOR_FIELDS[provider]):
+            missing = self.keyring_problem()
+            if missing:  # its credentials could not be kept: say so before any test
+                return {"keyring": f"{label} needs a place for its credentials. {missing}"}
         for f in CONNECTOR_FIELDS[provider]:
             typed = (secrets if f.secret else values).get(f.key, "")
             if f.required and not str(typed).strip() and not (f.secret and f.key in stored):
@@ -158,7 +163,11 @@ class SetupService:
             problems[url_key] = str(exc)
         return problems
 
-    def check_passcode(self, d: SetupDraft, is_set: bool) -> dict[str, str]:
+    def check_passcode(self, d: SetupDraft, is_set: bool,
+                       need_current: bool = False) -> dict[str, str]:
+        if need_current and not d.current_passcode:
+            return {"owner.passcode": "Type the owner passcode that is already set (or "
+                                      "ask the owner to finish the setup)."}
         if is_set and not d.new_passcode and not d.repeat_passcode:
             return {}  # the owner keeps the passcode they have
         if len(d.new_passcode) < MIN_LENGTH:
@@ -230,22 +239,28 @@ class SetupService:
         SetupProblem naming every field that is wrong; then nothing is stored."""
         stored = self.stored_secrets()
         is_set = self.owner_is_set()
+        passcode = passcode or d.current_passcode or None
         problems = {**self.check_business(d), **self.check_phone(d, stored),
-                    **self.check_crm(d, stored), **self.check_passcode(d, is_set)}
+                    **self.check_crm(d, stored),
+                    **self.check_passcode(d, is_set, is_set and not passcode)}
         if problems:
             raise SetupProblem(problems)
         owner = self._settings.owner
-        if not is_set:
-            owner.set(d.new_passcode, None, actor)
-            passcode = d.new_passcode
-        elif d.new_passcode:
-            owner.set(d.new_passcode, passcode, actor)  # refuses a wrong current passcode
-            passcode = d.new_passcode
+        if is_set and not owner.verify(passcode):
+            raise OwnerRefused("The owner passcode is missing or wrong: nothing was saved.")
+        # Secrets first (the keyring is what fails on a badly set-up PC), then the
+        # passcode, then the settings: a refusal leaves the setup to be finished again.
         chosen = {f.key for p in (d.phone_provider, d.crm_provider)
                   for f in CONNECTOR_FIELDS[p] if f.secret}
         for key, value in d.secrets.items():
             if key in chosen and value.strip():
                 self._secrets.set(key, value.strip())
+        if not is_set:
+            owner.set(d.new_passcode, None, actor)
+            passcode = d.new_passcode
+        elif d.new_passcode:
+            owner.set(d.new_passcode, passcode, actor)
+            passcode = d.new_passcode
         values = {"business.name": d.business_name.strip(), "business.timezone": d.timezone,
                   "business.hours": d.hours, "triage.trades": list(d.trades),
                   "phone.provider": d.phone_provider, "phone.base_url": d.phone_base_url,

@@ -6,7 +6,7 @@ import gc
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QSplashScreen
 
@@ -82,11 +82,10 @@ def run_desk(data_dir: Path, demo: bool = False, quit_after: float | None = None
     changed setup reopens it in place."""
     qapp = make_qapp()
     instance = SingleInstance(data_dir)
-    if instance.hand_over():
+    if not instance.acquire():
         print(f"{APP_NAME} is already running for {data_dir}: brought it to the front",
               file=sys.stderr, flush=True)
         return 0
-    instance.listen()
     runner = TaskRunner()
     state = {"app": open_app(data_dir), "window": None}
     instance.woken.connect(lambda: state["window"] and state["window"].bring_forward())
@@ -117,20 +116,28 @@ def run_desk(data_dir: Path, demo: bool = False, quit_after: float | None = None
 
         open_setup(state["app"], runner, state["app"].desk_user, on_ready=ready)
 
-    if state["app"].setup.needed():
-        set_up()
-    else:
-        open_window()
+    def start() -> None:
+        set_up() if state["app"].setup.needed() else open_window()
+
+    start()
     settle_memory()
-    while True:
-        code = qapp.exec()
-        runner.wait(5000)
-        window = state["window"]
-        if not getattr(window, "restart_requested", False):
-            break
-        state["app"].close()  # Settings changed the setup: reopen on it, same process
-        state["app"] = open_app(data_dir)
-        runner = TaskRunner()
-        open_window()
-    state["app"].close()
+    try:
+        while True:
+            code = qapp.exec()
+            runner.wait(5000)
+            window = state["window"]
+            if not getattr(window, "restart_requested", False):
+                break
+            # Settings changed the setup: the old window goes (deleted, not just hidden),
+            # the desk reopens on the new setup in the same process.
+            state["window"] = None
+            window.deleteLater()
+            qapp.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            state["app"].close()
+            state["app"] = open_app(data_dir)
+            runner = TaskRunner()
+            start()
+    finally:
+        state["app"].close()
+        instance.release()
     return code

@@ -559,8 +559,13 @@ class MainWindow(QMainWindow):
             self.restart()
 
     def restart(self) -> None:
-        """Close, and let the entry reopen the desk on the new setup."""
+        """Close, and let the entry reopen the desk on the new setup: the dialogs bound to
+        this desk and its tray icon go with it."""
         self.restart_requested = True
+        for dialog in self.findChildren(QDialog):
+            dialog.close()
+        if self.tray is not None:
+            self.tray.hide()
         self.close()
 
     def copy_diagnostics(self) -> None:

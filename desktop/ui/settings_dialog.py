@@ -225,9 +225,14 @@ class SettingsDialog(QDialog):
         from desktop.ui.setup_wizard import open_setup
 
         def ready(wizard):
-            wizard.applied.connect(lambda: self.restart_needed.emit("setup changed"))
+            wizard.applied.connect(lambda: self._setup_applied(wizard))
             self.wizard = wizard  # tests drive it
         open_setup(self.app, self.runner, self.who, self.passcode, self, on_ready=ready)
+
+    def _setup_applied(self, wizard) -> None:
+        if wizard.draft.new_passcode:  # the owner changed it: this dialog's saves need it
+            self.passcode = wizard.draft.new_passcode
+        self.restart_needed.emit("setup changed")
 
     def _autostart_read(self, on: bool) -> None:
         if not isValid(self):

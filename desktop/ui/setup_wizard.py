@@ -179,6 +179,8 @@ class ConnectionPage(QWizardPage):
         for key, (label, edit) in self.rows.items():
             label.setVisible(key in chosen)
             edit.setVisible(key in chosen)
+        self.test_button.setEnabled(bool(self.key()) and self.needs_test())
+        self.base_url.setEnabled(bool(self.key()) and self.needs_test())
         self._changed()
 
     def _changed(self, *_args) -> None:
@@ -232,11 +234,21 @@ class ConnectionPage(QWizardPage):
         if not isValid(self):
             return
         self._testing = False
-        self.test_button.setEnabled(True)
+        self.test_button.setEnabled(self.needs_test())
         ok = getattr(result, "ok", False)
         message = result.message if hasattr(result, "message") else f"The test failed: {result}"
+        rotated = getattr(result, "rotated", {}) or {}
+        if rotated:
+            # The provider renewed a credential and the old one no longer works (Jobber's
+            # refresh token): the box holds the new one from now on, so Finish stores it
+            # and the next test uses it, whether or not this test passed.
+            for key, value in rotated.items():
+                if key in self.inputs:
+                    self.inputs[key].blockSignals(True)
+                    self.inputs[key].setText(value)
+                    self.inputs[key].blockSignals(False)
+            signature = self._signature() if signature[0] == self.key() else signature
         if ok:
-            self.wiz.draft.secrets.update(result.rotated)  # a renewed token is the one to keep
             self._passed = signature if signature == self._signature() else None
         self.result.setText(("✔ " if ok else "✘ ") + message)
         self.result.setStyleSheet(OK_STYLE if ok else BAD_STYLE)
@@ -305,13 +317,21 @@ class CrmPage(ConnectionPage):
         if not self.key():
             return
         self.fill(self.wiz.draft)
+        provider = self.key()
+        self._map_problems = ["The field map is still loading."]
         self.wiz.runner.submit(self.wiz.service.field_map, self.wiz.draft_copy(),
-                               on_done=self._map_loaded,
-                               on_error=lambda exc: self.map_problem.setText(str(exc)))
+                               on_done=lambda answer: self._map_loaded(answer, provider),
+                               on_error=lambda exc: self._map_failed(exc, provider))
 
-    def _map_loaded(self, answer) -> None:
-        if not isValid(self):
+    def _map_failed(self, exc: Exception, provider: str) -> None:
+        if not isValid(self) or provider != self.key():
             return
+        self._map_problems = [f"The field map could not be read: {exc}"]
+        self.map_problem.setText(self._map_problems[0])
+
+    def _map_loaded(self, answer, provider: str) -> None:
+        if not isValid(self) or provider != self.key():
+            return  # an answer for a CRM no longer chosen
         rows, unmapped = answer
         self.map_table.setRowCount(len(rows))
         for n, (lead_field, target) in enumerate(rows):
@@ -335,27 +355,35 @@ class OwnerPage(QWizardPage):
     def __init__(self, wizard, is_set: bool):
         super().__init__()
         self.wiz, self.is_set = wizard, is_set
+        # Set but not given (a first setup finished halfway before): ask for it.
+        self.ask_current = is_set and not wizard.passcode
         self.setTitle("Owner passcode")
         self.setSubTitle("Revenue, the ROI model, exports and every setting are behind it. "
                          "Only the owner should know it." if not is_set else
                          "A passcode is set. Type a new one to change it, or leave both "
                          "empty to keep it.")
+        self.current = QLineEdit(objectName="currentPasscode",
+                                 placeholderText="the owner passcode set earlier")
         self.passcode = QLineEdit(objectName="newPasscode", placeholderText="owner passcode")
         self.repeat = QLineEdit(objectName="repeatPasscode", placeholderText="the same again")
-        for edit in (self.passcode, self.repeat):
+        for edit in (self.current, self.passcode, self.repeat):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.error = _error_label("passcodeError")
         form = QFormLayout(self)
-        form.addRow("Passcode", self.passcode)
+        if self.ask_current:
+            form.addRow("Current passcode", self.current)
+        form.addRow("New passcode" if is_set else "Passcode", self.passcode)
         form.addRow("Again", self.repeat)
         form.addRow(self.error)
 
     def fill(self, draft: SetupDraft) -> None:
         draft.new_passcode, draft.repeat_passcode = self.passcode.text(), self.repeat.text()
+        draft.current_passcode = self.current.text() if self.ask_current else ""
 
     def validatePage(self) -> bool:
         self.fill(self.wiz.draft)
-        problems = self.wiz.service.check_passcode(self.wiz.draft, self.is_set)
+        problems = self.wiz.service.check_passcode(self.wiz.draft, self.is_set,
+                                                   self.ask_current)
         self.error.setText("\n".join(problems.values()))
         return not problems
 
@@ -481,9 +509,9 @@ def open_setup(app, runner, who: str, passcode: str | None = None, parent=None,
             for page in (wizard.phone, wizard.crm):
                 page.keyring_note.setText("⚠ " + keyring_problem)
                 page.keyring_note.show()
+        wizard.show()
         if on_ready is not None:
             on_ready(wizard)
-        wizard.show()
 
     def failed(exc):
         log.error("the setup could not read the current settings: %s", exc)

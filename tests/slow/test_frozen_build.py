@@ -155,11 +155,11 @@ def test_the_installer_compiles_around_the_build(frozen, tmp_path, request):
     import shutil
     require(shutil.which("makensis") is not None, "makensis is not installed (apt-get install "
             "nsis)")
-    sys.path.insert(0, str(ROOT / "installer"))
-    try:
-        import build as installer_build
-    finally:
-        sys.path.pop(0)
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("installer_build",
+                                                  ROOT / "installer" / "build.py")
+    installer_build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(installer_build)
     out = tmp_path / "FrontDesk-setup.exe"
     started = time.monotonic()
     installer_build.build_installer(frozen.parent, out, shutil.which("makensis"), fast=True)
@@ -168,3 +168,15 @@ def test_the_installer_compiles_around_the_build(frozen, tmp_path, request):
     size = out.stat().st_size / 1_000_000
     assert size > _size_mb(frozen.parent)  # uncompressed: every file of the bundle is inside
     say(request, f"makensis: {out.name} {size:.0f} MB in {seconds:.1f} s")
+
+
+def test_the_bundle_reaches_an_outside_crm(frozen, tmp_path):
+    """The CRM modules are imported by name (desktop.adapters.crm.<name>): each must be
+    in the bundle, or an installed desk could reach no CRM."""
+    data = str(tmp_path / "data")
+    for name in ("hubspot", "jobber", "housecallpro"):
+        assert _run(frozen, "config", "set", "crm.provider", name, "--data-dir", data,
+                    tmp=tmp_path).returncode == 0
+        result = _run(frozen, "crm", "fields", "--json", "--data-dir", data, tmp=tmp_path)
+        assert result.returncode in (0, 1), f"{name}: {tail(result.stderr)}"
+        assert json.loads(result.stdout)["crm"] == name

@@ -147,13 +147,25 @@ def test_the_setup_runs_again_with_what_is_set_and_asks_for_a_restart(
 
 def test_a_second_launch_brings_the_first_forward(qtbot, tmp_path):
     first = SingleInstance(tmp_path)
-    assert first.listen()
+    assert first.acquire()
     try:
         with qtbot.waitSignal(first.woken, timeout=3000):
-            assert SingleInstance(tmp_path).hand_over()
-        assert not SingleInstance(tmp_path / "another-desk").hand_over()
+            assert not SingleInstance(tmp_path).acquire()  # it woke the first and stops
+        other = SingleInstance(tmp_path / "another-desk")
+        assert other.acquire()  # a second data folder runs beside it
+        other.release()
     finally:
-        first.close()
+        first.release()
+    again = SingleInstance(tmp_path)  # the first is gone: the next launch runs
+    assert again.acquire()
+    again.release()
+
+
+def test_a_restart_takes_the_desks_dialogs_and_tray_with_it(settings, owned):
+    assert settings.isVisible()
+    owned.restart()
+    assert owned.restart_requested and not settings.isVisible()
+    assert owned.tray is None or not owned.tray.isVisible()
 
 
 def test_the_waiting_count_shows_in_the_title_and_the_tray(window):

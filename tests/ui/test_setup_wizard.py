@@ -10,6 +10,7 @@ import pytest
 from fake_callrail import (  # noqa: F401  (callrail_server, callrail_fake: fixtures)
     ACCOUNT_ID, API_KEY, callrail_fake, callrail_server)
 from fake_hubspot import hubspot  # noqa: F401  (fixture)
+from fake_jobber import jobber  # noqa: F401  (fixture)
 from PySide6.QtWidgets import QWizard
 
 from desktop.adapters.notify import Notifier
@@ -189,3 +190,77 @@ def test_the_whole_setup_stores_settings_in_the_database_and_secrets_in_the_keyr
         assert json.dumps([e.after for e in history]).find(API_KEY) == -1
     finally:
         again.close()
+
+
+def test_jobbers_renewed_refresh_token_is_the_one_stored(qtbot, wizard, fresh, jobber,
+                                                        memory_keyring):
+    """Jobber kills a refresh token when it hands out the next one: a test connection
+    renews it, so the box must hold the new one and Finish must store it."""
+    wiz = wizard
+    fill_business(qtbot, wiz)
+    wiz.next()
+    choose(wiz.phone, "simulator")
+    wiz.phone.test_button.click()
+    wiz.next()
+    crm = wiz.crm
+    choose(crm, "jobber")
+    given = jobber.refresh_token
+    for key, value in jobber.secrets().items():
+        type_into(qtbot, crm.inputs[key], value)
+    type_into(qtbot, crm.base_url, jobber.base_url)
+    crm.test_button.click()
+    assert crm.result.text().startswith("✔ "), crm.result.text()
+    assert jobber.refresh_token != given  # renewed; the typed one is dead now
+    assert crm.inputs["crm.jobber.refresh_token"].text() == jobber.refresh_token
+    wiz.next()  # the test still holds: the renewed token is what it ran with
+    assert wiz.currentPage() is wiz.owner
+    type_into(qtbot, wiz.owner.passcode, NEW_PASSCODE)
+    type_into(qtbot, wiz.owner.repeat, NEW_PASSCODE)
+    wiz.next()
+    with qtbot.waitSignal(wiz.applied):
+        wiz.accept()
+    stored = {key: value for (_service, key), value in memory_keyring.passwords.items()}
+    assert stored["crm.jobber.refresh_token"] == jobber.refresh_token
+
+
+def test_without_a_keyring_a_provider_with_credentials_is_refused_before_its_test(
+        fresh, monkeypatch):
+    from desktop.services.setup import SetupDraft
+    monkeypatch.setattr(fresh.secrets, "available", lambda: False)
+    draft = SetupDraft(phone_provider="callrail",
+                       phone_values={"phone.callrail.account_id": ACCOUNT_ID},
+                       secrets={"phone.callrail.api_key": API_KEY})
+    problems = fresh.setup.check_phone(draft)
+    assert list(problems) == ["keyring"]
+    assert "CallRail needs a place for its credentials. No OS keyring" in problems["keyring"]
+    result = fresh.setup.test_phone(draft)
+    assert not result.ok and "No OS keyring" in result.message
+    assert fresh.setup.check_phone(SetupDraft(phone_provider="simulator")) == {}
+
+
+def test_a_setup_finished_halfway_asks_for_the_passcode_already_set(qtbot, fresh):
+    """A passcode exists but no phone system (an earlier Finish stopped): the setup asks
+    for that passcode, and a wrong one stores nothing."""
+    from desktop.domain.changelog import person
+    from desktop.services.owner import OwnerRefused
+    from desktop.services.setup import SetupDraft
+    fresh.settings_service.owner.set(NEW_PASSCODE, None, person("owner"))
+    shown = []
+    open_setup(fresh, SyncRunner(), "Dana", on_ready=shown.append)
+    wiz = shown[0]
+    qtbot.addWidget(wiz)
+    assert wiz.owner.ask_current  # the page has a "Current passcode" box
+    draft = SetupDraft(business_name="Shop", timezone="America/Chicago",
+                       hours={"mon": "08:00-17:00"}, trades=["plumbing"],
+                       phone_provider="simulator", crm_provider="builtin",
+                       crm_scopes=["crm:search"])
+    assert fresh.setup.check_passcode(draft, True, True) == {
+        "owner.passcode": "Type the owner passcode that is already set (or ask the owner "
+                          "to finish the setup)."}
+    draft.current_passcode = "not-it"
+    with pytest.raises(OwnerRefused):
+        fresh.setup.apply(draft, person("installer"))
+    assert fresh.setup.needed()  # nothing was stored
+    draft.current_passcode = NEW_PASSCODE
+    fresh.setup.apply(draft, person("installer"))
+    assert not fresh.setup.needed()
