@@ -221,12 +221,7 @@ class Connectors:
 def _crm(settings: Settings, secrets: SecretStore, clock: Clock) -> Crm | None:
     """The shop's own CRM, when it has one (None: the built-in CRM). Like the phone
     adapters, each CRM module builds itself from settings (`from_settings`)."""
-    name = settings["crm.provider"]
-    if name == "builtin":
-        return None
-    module = importlib.import_module(f"desktop.adapters.crm.{name}")
-    return module.from_settings(settings, SecretAccess(get=keyring_reader(secrets),
-                                                       set=secrets.set), clock)
+    return Connectors(clock).crm(settings, keyring_reader(secrets), secrets.set)
 
 
 def field_map(settings: Settings, crm: Crm) -> dict:

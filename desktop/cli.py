@@ -146,28 +146,17 @@ def _config_file(args, app) -> int:
     secret (a reinstall or a second PC, then `secret set` for each credential)."""
     if not args.key:
         raise BadInput(f"config {args.action} needs a FILE")
-    path = Path(args.key)
-    if args.action == "export":
-        document = app.settings_service.export()
-        try:
-            path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-        except OSError as exc:
-            raise BadInput(f"cannot write {path}: {exc.strerror or exc}") from None
-        _say(f"{len(document['settings'])} setting(s) written to {path} (no secrets: set "
-             "them again with 'frontdesk secret set')")
-        return OK
+    path, service = Path(args.key), app.settings_service
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BadInput(f"there is no file {path}") from None
-    except (OSError, ValueError) as exc:
-        raise BadInput(f"{path} is not a settings export: {exc}") from None
-    values = document.get("settings") if isinstance(document, dict) else None
-    guarded = isinstance(values, dict) and any(
-        key in SETTINGS and SETTINGS[key].owner_only for key in values)
-    passcode = _owner_passcode("Owner passcode") if guarded else None
-    try:
-        keys = app.settings_service.import_(document, _actor(app), passcode)
+        if args.action == "export":
+            count = service.export_to(path)
+            _say(f"{count} setting(s) written to {path} (no secrets: set them again with "
+                 "'frontdesk secret set')")
+            return OK
+        document = service.read_export(path)
+        passcode = _owner_passcode("Owner passcode") if service.needs_passcode(document) \
+            else None
+        keys = service.import_(document, _actor(app), passcode)
     except OwnerRefused:
         raise
     except ValueError as exc:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from desktop.config import SETTINGS, Settings, setting
 from desktop.domain.clock import Clock, utcnow
 from desktop.services.owner import OwnerAuth
@@ -91,3 +94,30 @@ class SettingsService:
             raise ValueError("nothing was imported: " + "; ".join(problems))
         self.set_many(values, actor, reason="settings imported", passcode=passcode)
         return sorted(values)
+
+    def export_to(self, path) -> int:
+        """export() written to a file (the CLI, the Settings window); returns how many
+        settings. ValueError names a file that cannot be written."""
+        document = self.export()
+        try:
+            Path(path).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise ValueError(f"cannot write {path}: {exc.strerror or exc}") from None
+        return len(document["settings"])
+
+    @staticmethod
+    def read_export(path) -> dict:
+        """An export file's document, for import_(); ValueError names what is wrong."""
+        try:
+            return json.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ValueError(f"there is no file {path}") from None
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{path} is not a settings export: {exc}") from None
+
+    @staticmethod
+    def needs_passcode(document) -> bool:
+        """Whether importing this document changes an owner-only setting."""
+        values = document.get("settings") if isinstance(document, dict) else None
+        return isinstance(values, dict) and any(
+            key in SETTINGS and SETTINGS[key].owner_only for key in values)

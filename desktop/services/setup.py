@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from desktop.config import (CONNECTOR_FIELDS, CRM_LABELS, PHONE_LABELS, Settings,
+from desktop.config import (CONNECTOR_FIELDS, CRM_LABELS, PHONE_LABELS, SETTINGS, Settings,
                             SettingError, setting)
 from desktop.domain.crm import CRM_SCOPES, targets, unmapped_required
 from desktop.domain.leads import LEAD_FIELDS
@@ -185,7 +185,7 @@ class SetupService:
                   "phone.provider": d.phone_provider or "none",
                   "phone.base_url": d.phone_base_url, "crm.provider": d.crm_provider,
                   "crm.base_url": d.crm_base_url, **d.phone_values, **d.crm_values}
-        return Settings({k: v for k, v in values.items() if k in _declared()})
+        return Settings({k: v for k, v in values.items() if k in SETTINGS})
 
     def _secret_reader(self, d: SetupDraft, rotated: dict[str, str]):
         for value in d.secrets.values():
@@ -269,8 +269,3 @@ class SetupService:
         values.update({f.key: str(d.phone_values.get(f.key, "")).strip()
                        for f in CONNECTOR_FIELDS[d.phone_provider] if not f.secret})
         self._settings.set_many(values, actor, reason="setup", passcode=passcode)
-
-
-def _declared() -> set[str]:
-    from desktop.config import SETTINGS
-    return set(SETTINGS)

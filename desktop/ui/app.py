@@ -108,8 +108,6 @@ def run_desk(data_dir: Path, demo: bool = False, quit_after: float | None = None
         def ready(wizard) -> None:
             wizard.applied.connect(applied)
             state["window"] = wizard  # a second launch brings the wizard forward
-            wizard.bring_forward = lambda: (wizard.show(), wizard.raise_(),
-                                            wizard.activateWindow())
             print("wizard shown", file=sys.stderr, flush=True)
             if quit_after is not None:
                 QTimer.singleShot(int(quit_after * 1000), wizard.close)

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QToolTip
 
 from desktop.domain.outcomes import Outcomes, callback_histogram, calls_over_time
+from desktop.ui.formatting import minutes_text
 from desktop.ui.theme import PALETTE
 
 ANSWERED, MISSED, LEADS, BOOKED = "#12b76a", "#f04438", "#1d4ed8", "#7a5af8"
@@ -222,8 +223,8 @@ def sources_chart(outcomes: Outcomes) -> QChart:
 
 def callback_chart(outcomes: Outcomes) -> QChart:
     """How long missed callers waited for their first callback."""
-    median = _minutes(outcomes.time_to_callback_median_s)
-    p90 = _minutes(outcomes.time_to_callback_p90_s)
+    median = minutes_text(outcomes.time_to_callback_median_s, none="")
+    p90 = minutes_text(outcomes.time_to_callback_p90_s, none="")
     title = "Time to first callback"
     if median:
         title += f"  (median {median}, 90% within {p90})"
@@ -246,16 +247,6 @@ def callback_chart(outcomes: Outcomes) -> QChart:
     series.attachAxis(y)
     chart.legend().hide()
     return chart
-
-
-def _minutes(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
 
 
 BUILDERS = {"calls": calls_chart, "heatmap": heatmap_chart, "sources": sources_chart,
@@ -290,8 +281,3 @@ class ChartView(QChartView):
             return
         when, n = series.count_at(point)
         QToolTip.showText(self.cursor().pos(), f"{when}: {n} missed call(s)", self)
-
-
-def minutes_text(seconds: float | None) -> str:
-    """A wait in the unit an owner reads it in ("12 min", "3.5 h"); "—" for none."""
-    return _minutes(seconds) or "—"

@@ -1,4 +1,5 @@
-"""Small display helpers shared by the widgets (portable: no %-I, which Windows lacks)."""
+"""Small display helpers shared by the widgets and the report (portable: no %-I, which
+Windows lacks)."""
 
 from __future__ import annotations
 
@@ -28,3 +29,22 @@ def format_age(delta: timedelta) -> str:
 
 def format_duration(seconds: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def money(value: float) -> str:
+    return f"${value:,.0f}"
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def minutes_text(seconds: float | None, none: str = "—") -> str:
+    """A wait in the unit an owner reads it in ("12 min", "3.5 h", "2.5 days")."""
+    if seconds is None:
+        return none
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"

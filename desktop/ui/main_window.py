@@ -531,16 +531,10 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def open_settings(self) -> None:
-        def ask(is_set: bool) -> None:
-            from desktop.ui.owner_dialog import OwnerPasscodeDialog
-            dialog = OwnerPasscodeDialog(self.app.settings_service.owner, self.runner, is_set,
-                                         "Settings", self)
-            dialog.accepted.connect(lambda: self._show_settings(dialog.passcode.text()))
-            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            dialog.open()
-            self.passcode_dialog = dialog  # tests type into it
-        self.runner.submit(self.app.settings_service.owner.is_set, on_done=ask,
-                           on_error=self._report)
+        from desktop.ui.owner_dialog import ask_owner_passcode
+        ask_owner_passcode(self.app.settings_service.owner, self.runner, "Settings", self,
+                           on_accepted=self._show_settings, on_error=self._report,
+                           on_open=lambda dialog: setattr(self, "passcode_dialog", dialog))
 
     def _show_settings(self, passcode: str) -> None:
         from desktop.adapters.autostart import Autostart

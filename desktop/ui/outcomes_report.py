@@ -17,15 +17,11 @@ from PySide6.QtWidgets import QGraphicsScene
 from desktop import APP_NAME
 from desktop.domain.outcomes import Outcomes
 from desktop.domain.roi import RoiInputs, RoiError, model
-from desktop.ui.charts import BUILDERS, minutes_text
-from desktop.ui.roi_panel import money
+from desktop.ui.charts import BUILDERS
+from desktop.ui.formatting import minutes_text, money, percent
 
 CHART_SIZE = QSize(760, 380)  # logical pixels; drawn at 2x for print
 CHARTS = ("calls", "heatmap", "sources", "callbacks")
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
 
 
 def _chart_image(name: str, outcomes: Outcomes) -> QImage:
@@ -58,28 +54,28 @@ def report_html(o: Outcomes, business: str, roi: RoiInputs | None, charts: list[
     reached = o.callers_reached / o.missed_callers if o.missed_callers else None
     rows = [
         ("Inbound calls", f"{o.inbound_calls:,}"),
-        ("Answered", f"{o.answered:,} ({_percent(o.answer_rate)})"),
+        ("Answered", f"{o.answered:,} ({percent(o.answer_rate)})"),
         ("Missed", f"{o.missed:,}" + (" — " + ", ".join(
             f"{n:,} {r.replace('missed', 'rang out')}" for r, n in o.missed_by_reason.items())
             if o.missed else "")),
         ("Missed callers", f"{o.missed_callers:,}"),
-        ("Callers reached back", f"{o.callers_reached:,} ({_percent(reached)})"),
+        ("Callers reached back", f"{o.callers_reached:,} ({percent(reached)})"),
         ("Time to first callback", f"median {minutes_text(o.time_to_callback_median_s)}, "
                                    f"90% within {minutes_text(o.time_to_callback_p90_s)}"),
         ("Qualified leads", f"{o.qualified_leads:,}"),
         ("Leads delivered to the CRM", f"{o.leads_delivered:,}"),
         ("Delivery failures", f"{o.delivery_failures:,}"),
-        ("Follow-up completion", f"{_percent(o.followup_completion)} "
+        ("Follow-up completion", f"{percent(o.followup_completion)} "
                                  f"({o.tasks_done:,} of {o.tasks_due:,} tasks)"),
         ("Booked jobs", f"{o.booked_jobs:,}"),
         ("Booked revenue", money(o.booked_revenue)),
-        ("Booking rate", _percent(o.booking_rate)),
+        ("Booking rate", percent(o.booking_rate)),
     ]
     figures = "".join(f"<tr><td>{e(k)}</td><td align='right'><b>{e(v)}</b></td></tr>"
                       for k, v in rows)
     sources = "".join(
         f"<tr><td>{e(name)}</td><td align='right'>{s.inbound_calls:,}</td>"
-        f"<td align='right'>{_percent(s.to_json()['answer_rate'])}</td>"
+        f"<td align='right'>{percent(s.to_json()['answer_rate'])}</td>"
         f"<td align='right'>{s.qualified_leads:,}</td><td align='right'>{s.booked_jobs:,}</td>"
         f"<td align='right'>{money(s.booked_revenue)}</td></tr>"
         for name, s in sorted(o.by_source.items(), key=lambda kv: -kv[1].qualified_leads))
@@ -97,10 +93,10 @@ def report_html(o: Outcomes, business: str, roi: RoiInputs | None, charts: list[
                 "<h2 style='page-break-before: always'>What missed calls cost</h2>"
                 "<table cellpadding='4'>"
                 f"<tr><td>Calls a month</td><td align='right'>{roi.monthly_calls:,.0f}</td></tr>"
-                f"<tr><td>Answer rate</td><td align='right'>{_percent(roi.answer_rate)}</td></tr>"
+                f"<tr><td>Answer rate</td><td align='right'>{percent(roi.answer_rate)}</td></tr>"
                 "<tr><td>Missed callers who are real leads</td>"
-                f"<td align='right'>{_percent(roi.lead_share)}</td></tr>"
-                f"<tr><td>Leads that book</td><td align='right'>{_percent(roi.booking_rate)}</td></tr>"
+                f"<td align='right'>{percent(roi.lead_share)}</td></tr>"
+                f"<tr><td>Leads that book</td><td align='right'>{percent(roi.booking_rate)}</td></tr>"
                 "<tr><td>Average job value</td>"
                 f"<td align='right'>{money(roi.average_job_value)}</td></tr>"
                 f"<tr><td><b>Missed leads a month</b></td><td align='right'><b>"
@@ -109,7 +105,7 @@ def report_html(o: Outcomes, business: str, roi: RoiInputs | None, charts: list[
                 f"{money(result.revenue_at_stake_per_month)}</b></td></tr>"
                 "<tr><td><b>Revenue at stake a year</b></td><td align='right'><b>"
                 f"{money(result.revenue_at_stake_per_year)}</b></td></tr>"
-                f"<tr><td><b>Recovered a month at {_percent(roi.target_answer_rate)} answered"
+                f"<tr><td><b>Recovered a month at {percent(roi.target_answer_rate)} answered"
                 f"</b></td><td align='right'><b>{money(result.recovered_per_month_at_target)}"
                 "</b></td></tr></table>")
     made = datetime.now(o.period.zone)

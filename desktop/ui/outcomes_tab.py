@@ -12,15 +12,16 @@ import logging
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QDateEdit, QFileDialog, QFrame, QGridLayout,
                                QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
                                QWidget)
 
 from desktop.domain.outcomes import PeriodError
-from desktop.ui.charts import ChartView, minutes_text
-from desktop.ui.owner_dialog import OwnerPasscodeDialog
-from desktop.ui.roi_panel import RoiPanel, money
+from desktop.ui.charts import ChartView
+from desktop.ui.formatting import minutes_text, money, percent
+from desktop.ui.owner_dialog import ask_owner_passcode
+from desktop.ui.roi_panel import FIELDS, RoiPanel
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,6 @@ PERIODS = (("today", "Today"), ("yesterday", "Yesterday"), ("this_week", "This w
            ("this_month", "This month"), ("last_month", "Last month"),
            ("this_year", "This year"), ("custom", "Custom dates"))
 ROI_MEMORY = "roi_inputs"  # this desk's memory (desk.json): the owner's ROI inputs
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
 
 
 class Card(QFrame):
@@ -261,20 +258,17 @@ class OutcomesTab(QWidget):
         if self._asking:
             return  # one passcode dialog at a time
         self._asking = True
-        self._runner.submit(self._app.settings_service.owner.is_set,
-                            on_done=self._ask_passcode, on_error=self._ask_failed)
+        ask_owner_passcode(self._app.settings_service.owner, self._runner,
+                           "The owner's view of Outcomes", self,
+                           on_accepted=lambda _passcode: self.unlock(),
+                           on_error=self._ask_failed, on_open=self._asked)
 
     def _ask_failed(self, exc: Exception) -> None:
         self._asking = False
         self.problem.setText(f"Could not check the owner passcode: {exc}")
 
-    def _ask_passcode(self, is_set: bool) -> None:
-        dialog = OwnerPasscodeDialog(self._app.settings_service.owner, self._runner, is_set,
-                                     "The owner's view of Outcomes", self)
-        dialog.accepted.connect(self.unlock)
+    def _asked(self, dialog) -> None:
         dialog.finished.connect(lambda _code: setattr(self, "_asking", False))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
         self.passcode_dialog = dialog  # tests type into it
 
     def unlock(self) -> None:
@@ -308,9 +302,7 @@ class OutcomesTab(QWidget):
     def _remember_roi(self) -> None:
         if not self.roi.touched:
             return  # the example inputs are nobody's to keep
-        inputs = {name: getattr(self.roi.current(), name) for name in
-                  ("monthly_calls", "answer_rate", "lead_share", "booking_rate",
-                   "average_job_value", "target_answer_rate")}
+        inputs = {name: getattr(self.roi.current(), name) for name in FIELDS}
         self._runner.submit(self._app.desk_file.update, {ROI_MEMORY: inputs},
                             on_error=lambda exc: log.warning(
                                 "could not keep the ROI inputs: %s", exc))

@@ -8,6 +8,7 @@ sits at the desk must not be able to make themselves the owner."""
 from __future__ import annotations
 
 from shiboken6 import isValid
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout
 
 from desktop.services.owner import OwnerRefused
@@ -90,3 +91,18 @@ class OwnerPasscodeDialog(QDialog):
             self.error.setText(str(exc))
         else:
             self.error.setText(f"Could not check the passcode: {exc}")
+
+
+def ask_owner_passcode(owner, runner, what: str, parent, on_accepted, on_error,
+                       on_open=None) -> None:
+    """Whether a passcode is set is read on a worker; then the dialog opens (`on_open`
+    gets it: the caller keeps it, tests type into it) and `on_accepted(passcode)` runs
+    once the owner's passcode was checked."""
+    def ask(is_set: bool) -> None:
+        dialog = OwnerPasscodeDialog(owner, runner, is_set, what, parent)
+        dialog.accepted.connect(lambda: on_accepted(dialog.passcode.text()))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        if on_open is not None:
+            on_open(dialog)
+    runner.submit(owner.is_set, on_done=ask, on_error=on_error)

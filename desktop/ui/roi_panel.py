@@ -11,15 +11,12 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QFrame, QGroupBox, Q
                                QPushButton, QSpinBox, QVBoxLayout)
 
 from desktop.domain.roi import RoiError, RoiInputs, from_history, model
+from desktop.ui.formatting import money
 
 DEFAULTS = RoiInputs(monthly_calls=600, answer_rate=0.70, lead_share=0.45,
                      booking_rate=0.55, average_job_value=450.0, target_answer_rate=0.95)
 FIELDS = ("monthly_calls", "answer_rate", "lead_share", "booking_rate",
           "average_job_value", "target_answer_rate")
-
-
-def money(value: float) -> str:
-    return f"${value:,.0f}"
 
 
 class RoiPanel(QGroupBox):

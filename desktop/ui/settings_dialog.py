@@ -186,13 +186,7 @@ class SettingsDialog(QDialog):
             self.export_to(path)
 
     def export_to(self, path) -> None:
-        service = self.app.settings_service
-
-        def write():
-            document = service.export()
-            Path(path).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-            return len(document["settings"])
-        self.runner.submit(write, on_done=lambda n: self._say(
+        self.runner.submit(self.app.settings_service.export_to, path, on_done=lambda n: self._say(
             f"{n} setting(s) exported to {path}. Credentials are not in it: they stay in "
             "this PC's Credential Manager."),
             on_error=lambda exc: self._say(f"Could not export: {exc}", True))
@@ -205,14 +199,8 @@ class SettingsDialog(QDialog):
 
     def import_from(self, path) -> None:
         service, who, passcode = self.app.settings_service, person(self.who), self.passcode
-
-        def read_and_apply():
-            try:
-                document = json.loads(Path(path).read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise ValueError(f"{Path(path).name} is not a settings export: {exc}") from None
-            return service.import_(document, who, passcode)
-        self.runner.submit(read_and_apply, on_done=self._imported,
+        self.runner.submit(lambda: service.import_(service.read_export(path), who, passcode),
+                           on_done=self._imported,
                            on_error=lambda exc: self._say(f"Not imported: {exc}", True))
 
     def _imported(self, keys) -> None:

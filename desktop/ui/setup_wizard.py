@@ -451,6 +451,12 @@ class SetupWizard(QWizard):
         for page in (self.business, self.phone, self.crm, self.owner, self.finish):
             self.addPage(page)
 
+    def bring_forward(self) -> None:
+        """A second launch of the app while the setup is open."""
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
     def draft_copy(self) -> SetupDraft:
         """A copy for a worker thread (the pages keep editing the original)."""
         from copy import deepcopy
